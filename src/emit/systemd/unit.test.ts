@@ -1,0 +1,207 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { ServiceLock } from "../lock-types.js";
+import { onCalendar, renderSystemdService } from "./service.js";
+import {
+  parseExecStart,
+  splitSystemdWords,
+  unescapeSpecifiers,
+} from "./systemd-words.test-helper.js";
+import { command, environment, renderUnitFile, SystemdRenderError, text } from "./unit.js";
+
+const ctx = {
+  resolveArg: (arg: ServiceLock["command"][number]) =>
+    typeof arg === "string" ? arg : `/bin/${arg.bin}`,
+};
+
+const base: ServiceLock = {
+  unit: "setup-mac-demo-server",
+  label: "org.setup-mac.demo.server",
+  scope: "user",
+  description: "Demo server",
+  command: [{ bin: "demo", pkg: "demo" }],
+  restart: "on-failure",
+};
+
+function line(value: ReturnType<typeof command>): string {
+  const out = renderUnitFile({
+    name: "t.service",
+    sections: [{ name: "Service", entries: [{ key: "X", value }] }],
+  });
+  return out.split("\n")[1]?.slice("X=".length) ?? "";
+}
+
+function errorOf(fn: () => unknown): SystemdRenderError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof SystemdRenderError) return error;
+    throw error;
+  }
+  throw new Error("expected a SystemdRenderError");
+}
+
+describe("systemd quoting", () => {
+  it("makes every hostile argument arrive literally", () => {
+    const argv = [
+      "/bin/echo",
+      "%h",
+      "$HOME",
+      "${x}",
+      '"',
+      "'",
+      "\\",
+      "a b",
+      "; rm -rf ~",
+      "$(id)",
+      "`id`",
+      ";",
+      "",
+    ];
+    const rendered = line(command(argv));
+    expect(rendered).toBe(
+      '/bin/echo %%h $$HOME "$${x}" "\\"" "\'" "\\\\" "a b" "; rm -rf ~" "$$(id)" "`id`" ";" ""',
+    );
+    expect(parseExecStart(rendered)).toEqual(argv);
+  });
+
+  it("quotes an executable with spaces and doubles its % but keeps its $ rule", () => {
+    expect(line(command(["/opt/my app/100%/run", "x"]))).toBe('"/opt/my app/100%%/run" x');
+  });
+
+  it("writes Environment= quoted, with % doubled and $ untouched (systemd does not expand it there)", () => {
+    expect(line(environment("A", 'x $HOME ${y} %h "q" \\ ; rm'))).toBe(
+      '"A=x $HOME ${y} %%h \\"q\\" \\\\ ; rm"',
+    );
+    const [word] = splitSystemdWords(line(environment("A", "%h $HOME")));
+    expect(unescapeSpecifiers(word ?? "")).toBe("A=%h $HOME");
+  });
+
+  it("round-trips random argv through systemd's unquoting", () => {
+    const word = fc.string({ unit: fc.constantFrom(..."ab %$\\\"'`;{}()\t\x01é") });
+    const exe = fc.constantFrom("/bin/true", "/opt/a b/x", "/p%/q", "prog");
+    fc.assert(
+      fc.property(exe, fc.array(word), (first, rest) => {
+        const argv = [first, ...rest.filter((w) => !w.includes("\n"))];
+        expect(parseExecStart(line(command(argv)))).toEqual(argv);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("refuses line breaks and NUL with a typed error", () => {
+    expect(errorOf(() => line(command(["/bin/echo", "a\nExecStartPre=/bin/evil"]))).message).toBe(
+      'cannot render t.service [Service] X: "a\\nExecStartPre=/bin/evil" contains a line break, which a unit file cannot hold',
+    );
+    expect(errorOf(() => line(environment("A", "a\0b"))).message).toBe(
+      'cannot render t.service [Service] X: "a\\u0000b" contains a NUL character',
+    );
+    expect(errorOf(() => line(text("a\rb"))).message).toBe(
+      'cannot render t.service [Service] X: "a\\rb" contains a line break, which a unit file cannot hold',
+    );
+    expect(
+      errorOf(() => renderSystemdService({ ...base, description: "one\ntwo" }, ctx)).message,
+    ).toBe(
+      'cannot render setup-mac-demo-server.service [Unit] Description: "one\\ntwo" contains a line break, which a unit file cannot hold',
+    );
+    expect(
+      errorOf(() => renderSystemdService({ ...base, environment: { A: "x\0" } }, ctx)).message,
+    ).toBe(
+      'cannot render setup-mac-demo-server.service [Service] Environment: "x\\u0000" contains a NUL character',
+    );
+  });
+
+  it("refuses executables systemd would refuse or misread", () => {
+    expect(errorOf(() => line(command(['/opt/"q"/x']))).message).toBe(
+      'cannot render t.service [Service] X: executable "/opt/\\"q\\"/x" contains a quote, a backslash or a control character, which systemd refuses in an executable',
+    );
+    expect(errorOf(() => line(command(["-x"]))).message).toBe(
+      'cannot render t.service [Service] X: executable "-x" starts with a character systemd reads as an ExecStart= prefix',
+    );
+    expect(errorOf(() => line(command(["/a/$b"]))).message).toBe(
+      'cannot render t.service [Service] X: executable "/a/$b" contains `$`, which systemd would substitute in the program\'s argv[0]',
+    );
+    expect(errorOf(() => line(environment("1A", "x"))).message).toBe(
+      'cannot render t.service [Service] X: "1A" is not a variable name (letters, digits and _, not starting with a digit)',
+    );
+    expect(errorOf(() => line(text("trailing\\"))).message).toBe(
+      'cannot render t.service [Service] X: "trailing\\\\" ends with a backslash, which systemd reads as a line continuation',
+    );
+  });
+});
+
+describe("renderSystemdService", () => {
+  it("renders a long-running user service", () => {
+    const { service, timer } = renderSystemdService(
+      {
+        ...base,
+        command: [{ bin: "demo", pkg: "demo" }, "--port", "8080"],
+        environment: { PORT: "8080", HOME_DIR: "%h" },
+        workingDirectory: "/home/me/projects",
+        after: ["network-online", "graphical"],
+        logs: "/home/me/.local/state/demo.log",
+      },
+      ctx,
+    );
+    expect(timer).toBeUndefined();
+    expect(service).toBe(
+      [
+        "[Unit]",
+        "Description=Demo server",
+        "After=network-online.target graphical-session.target",
+        "Wants=network-online.target",
+        "",
+        "[Service]",
+        "ExecStart=/bin/demo --port 8080",
+        "Restart=on-failure",
+        'Environment="HOME_DIR=%%h"',
+        'Environment="PORT=8080"',
+        "WorkingDirectory=/home/me/projects",
+        "StandardOutput=append:/home/me/.local/state/demo.log",
+        "StandardError=append:/home/me/.local/state/demo.log",
+        "",
+        "[Install]",
+        "WantedBy=default.target",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("renders a scheduled system service as a oneshot and a timer", () => {
+    const { service, timer } = renderSystemdService(
+      {
+        ...base,
+        scope: "system",
+        restart: "never",
+        schedule: { calendar: { weekday: 7, hour: 3, minute: 0 } },
+      },
+      ctx,
+    );
+    expect(service).toBe(
+      "[Unit]\nDescription=Demo server\n\n[Service]\nType=oneshot\nExecStart=/bin/demo\nRestart=no\n",
+    );
+    expect(timer).toBe(
+      "[Unit]\nDescription=Demo server\n\n[Timer]\nOnCalendar=Sun *-*-* 03:00:00\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n",
+    );
+  });
+
+  it("maps calendars field by field", () => {
+    expect(onCalendar({})).toBe("*-*-* *:*:00");
+    expect(onCalendar({ minute: 5 })).toBe("*-*-* *:05:00");
+    expect(onCalendar({ month: 2, day: 1, hour: 0, minute: 0 })).toBe("*-02-01 00:00:00");
+    expect(onCalendar({ weekday: 0 })).toBe("Sun *-*-* *:*:00");
+    expect(errorOf(() => onCalendar({ hour: 24 })).message).toBe(
+      "cannot render OnCalendar: calendar hour 24 is not in 0..23",
+    );
+  });
+
+  it("refuses a scheduled service that restarts always", () => {
+    expect(
+      errorOf(() =>
+        renderSystemdService({ ...base, restart: "always", schedule: { every: 60 } }, ctx),
+      ).message,
+    ).toBe(
+      'cannot render setup-mac-demo-server.service: a scheduled service cannot restart "always" (it would never finish); use "on-failure" or "never"',
+    );
+  });
+});
