@@ -1,0 +1,142 @@
+import fc from "fast-check";
+import { parse } from "plist";
+import { describe, expect, it } from "vitest";
+import type { ServiceLock } from "../lock-types.js";
+import { LaunchdRenderError, renderLaunchdPlist, renderPlist, type PlistValue } from "./plist.js";
+
+const ctx = {
+  resolveArg: (arg: ServiceLock["command"][number]) =>
+    typeof arg === "string" ? arg : `/run/current-system/sw/bin/${arg.bin}`,
+};
+
+const base: ServiceLock = {
+  unit: "setup-mac-demo-server",
+  label: "org.setup-mac.demo.server",
+  scope: "user",
+  description: "Demo server",
+  command: [{ bin: "demo", pkg: "demo" }],
+  restart: "on-failure",
+};
+
+function errorOf(fn: () => unknown): LaunchdRenderError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof LaunchdRenderError) return error;
+    throw error;
+  }
+  throw new Error("expected a LaunchdRenderError");
+}
+
+describe("renderLaunchdPlist", () => {
+  it("renders a kept-alive agent with hostile arguments arriving literally", () => {
+    const argv = [
+      "%h",
+      "$HOME",
+      "${x}",
+      '"',
+      "'",
+      "\\",
+      "a b",
+      "; rm -rf ~",
+      "$(id)",
+      "`id`",
+      "<&>",
+    ];
+    const xml = renderLaunchdPlist(
+      {
+        ...base,
+        command: [{ bin: "demo", pkg: "demo" }, ...argv],
+        environment: { Z: "last", A: "$HOME & <x>" },
+        workingDirectory: "/Users/me/my projects",
+        logs: "/Users/me/Library/Logs/demo.log",
+      },
+      ctx,
+    );
+    expect(parse(xml)).toEqual({
+      EnvironmentVariables: { A: "$HOME & <x>", Z: "last" },
+      KeepAlive: { SuccessfulExit: false },
+      Label: "org.setup-mac.demo.server",
+      ProgramArguments: ["/run/current-system/sw/bin/demo", ...argv],
+      RunAtLoad: true,
+      StandardErrorPath: "/Users/me/Library/Logs/demo.log",
+      StandardOutPath: "/Users/me/Library/Logs/demo.log",
+      WorkingDirectory: "/Users/me/my projects",
+    });
+    expect(xml).toContain("<string>$HOME &amp; &lt;x&gt;</string>");
+    expect(xml.indexOf("<key>EnvironmentVariables</key>")).toBeLessThan(
+      xml.indexOf("<key>Label</key>"),
+    );
+    expect(xml.endsWith("</plist>\n")).toBe(true);
+  });
+
+  it("maps restart policies to KeepAlive", () => {
+    const keepAlive = (restart: ServiceLock["restart"]) =>
+      (parse(renderLaunchdPlist({ ...base, restart }, ctx)) as Record<string, unknown>).KeepAlive;
+    expect(keepAlive("always")).toBe(true);
+    expect(keepAlive("on-failure")).toEqual({ SuccessfulExit: false });
+    expect(keepAlive("never")).toBe(false);
+  });
+
+  it("schedules with StartInterval or StartCalendarInterval and does not run at load", () => {
+    const every = parse(renderLaunchdPlist({ ...base, schedule: { every: 900 } }, ctx));
+    expect(every).toMatchObject({ StartInterval: 900, RunAtLoad: false, KeepAlive: false });
+    const calendar = parse(
+      renderLaunchdPlist(
+        { ...base, restart: "never", schedule: { calendar: { weekday: 1, hour: 3, minute: 30 } } },
+        ctx,
+      ),
+    );
+    expect(calendar).toMatchObject({
+      StartCalendarInterval: { Hour: 3, Minute: 30, Weekday: 1 },
+      RunAtLoad: false,
+    });
+  });
+
+  it("refuses NUL and other characters XML cannot hold", () => {
+    expect(
+      errorOf(() => renderLaunchdPlist({ ...base, command: ["/bin/echo", "a\0b"] }, ctx)).message,
+    ).toBe(
+      "cannot render org.setup-mac.demo.server.plist: ProgramArguments[1] contains a NUL character, which XML cannot hold",
+    );
+    expect(
+      errorOf(() => renderLaunchdPlist({ ...base, environment: { A: "\u001b[0m" } }, ctx)).message,
+    ).toBe(
+      "cannot render org.setup-mac.demo.server.plist: EnvironmentVariables.A contains the character U+001B, which XML cannot hold",
+    );
+    expect(errorOf(() => renderPlist({ a: "x\u2028y" }, "x.plist")).message).toBe(
+      "cannot render x.plist: a contains the character U+2028, which XML readers disagree on (XML 1.1 reads it as a line feed)",
+    );
+    expect(errorOf(() => renderLaunchdPlist({ ...base, logs: "~/x.log" }, ctx)).message).toBe(
+      'cannot render org.setup-mac.demo.server.plist StandardOutPath: "~/x.log" is not an absolute path',
+    );
+  });
+
+  it("builds plists that parse back to the same value", () => {
+    const text = fc
+      .string({
+        unit: fc.oneof(
+          fc.constantFrom("\t", "\n", "\r", "&", "<", "]]>", "é", "😀", " "),
+          fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 }),
+        ),
+      })
+      .filter((s) => !/[\u0085\u2028\u2029]/.test(s));
+    const leaf = fc.oneof(text, fc.integer(), fc.boolean());
+    const { tree } = fc.letrec((tie) => ({
+      tree: fc.oneof(
+        { depthSize: "small" },
+        leaf,
+        fc.array(tie("tree")),
+        fc.dictionary(text, tie("tree")),
+      ),
+    }));
+    fc.assert(
+      fc.property(fc.dictionary(text, tree), (value) => {
+        const xml = renderPlist(value as PlistValue, "x.plist");
+        expect(parse(xml)).toEqual(value);
+        expect(renderPlist(value as PlistValue, "x.plist")).toBe(xml);
+      }),
+      { numRuns: 100 },
+    );
+  });
+});

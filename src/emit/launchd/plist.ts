@@ -1,0 +1,168 @@
+/**
+ * A service from the lock as a launchd property list: a value tree built here, written by the
+ * `plist` package, so nothing user-supplied is ever spliced into XML. Keys are sorted at every
+ * level, as nix-darwin's own plist output has them, so the bytes depend on the data alone.
+ */
+import { build } from "plist";
+import type { ArgLock, ServiceLock } from "../lock-types.js";
+
+/** How command elements become words: `{ bin, pkg }` to a path, strings unchanged. */
+export interface ArgContext {
+  resolveArg(arg: ArgLock): string;
+}
+
+/** The plist value model: what a launchd job description can hold. */
+export type PlistValue = string | number | boolean | PlistValue[] | { [key: string]: PlistValue };
+
+/** A value a plist cannot hold. */
+export class LaunchdRenderError extends Error {
+  /** Permanent name of this error. */
+  readonly code = "launchd-unrepresentable";
+  readonly where: string;
+
+  constructor(where: string, problem: string) {
+    super(`cannot render ${where}: ${problem}`);
+    this.name = "LaunchdRenderError";
+    this.where = where;
+  }
+}
+
+type Calendar = Extract<NonNullable<ServiceLock["schedule"]>, { calendar: unknown }>["calendar"];
+
+/** The launchd job dictionary for a lock service, before it becomes XML. */
+export function launchdJob(svc: ServiceLock, ctx: ArgContext): Record<string, PlistValue> {
+  const where = `${svc.label}.plist`;
+  const scheduled = svc.schedule !== undefined;
+  if (scheduled && svc.restart === "always") {
+    throw new LaunchdRenderError(
+      where,
+      'a scheduled service cannot restart "always" (it would never finish); use "on-failure" or "never"',
+    );
+  }
+  const job: Record<string, PlistValue> = {
+    Label: svc.label,
+    ProgramArguments: svc.command.map((arg) => ctx.resolveArg(arg)),
+    // A job that runs on a schedule must not also start at load; launchd treats
+    // KeepAlive { SuccessfulExit } as "run at load" too, so scheduled jobs are never kept alive.
+    RunAtLoad: !scheduled,
+    KeepAlive: scheduled
+      ? false
+      : svc.restart === "always"
+        ? true
+        : svc.restart === "on-failure"
+          ? { SuccessfulExit: false }
+          : false,
+  };
+  if (svc.environment !== undefined && Object.keys(svc.environment).length > 0) {
+    job.EnvironmentVariables = { ...svc.environment };
+  }
+  if (svc.workingDirectory !== undefined) {
+    job.WorkingDirectory = absolute(svc.workingDirectory, `${where} WorkingDirectory`);
+  }
+  if (svc.logs !== undefined) {
+    const logs = absolute(svc.logs, `${where} StandardOutPath`);
+    job.StandardOutPath = logs;
+    job.StandardErrorPath = logs;
+  }
+  if (svc.schedule !== undefined) {
+    if ("every" in svc.schedule) {
+      if (!Number.isInteger(svc.schedule.every) || svc.schedule.every <= 0) {
+        throw new LaunchdRenderError(
+          `${where} StartInterval`,
+          `every ${svc.schedule.every} is not a positive whole number of seconds`,
+        );
+      }
+      job.StartInterval = svc.schedule.every;
+    } else {
+      job.StartCalendarInterval = calendarInterval(
+        svc.schedule.calendar,
+        `${where} StartCalendarInterval`,
+      );
+    }
+  }
+  return job;
+}
+
+/** launchd's calendar dictionary: only the fields that are set; absent fields match every value. */
+export function calendarInterval(calendar: Calendar, where: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const fields = [
+    ["Minute", calendar.minute, 0, 59],
+    ["Hour", calendar.hour, 0, 23],
+    ["Weekday", calendar.weekday, 0, 7],
+    ["Day", calendar.day, 1, 31],
+    ["Month", calendar.month, 1, 12],
+  ] as const;
+  for (const [key, value, min, max] of fields) {
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new LaunchdRenderError(where, `${key} ${value} is not in ${min}..${max}`);
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** Render a lock service to a launchd plist (XML, keys sorted, final newline). */
+export function renderLaunchdPlist(svc: ServiceLock, ctx: ArgContext): string {
+  return renderPlist(launchdJob(svc, ctx), `${svc.label}.plist`);
+}
+
+/** Render any plist value tree; strings XML 1.0 cannot hold are refused by key path. */
+export function renderPlist(value: PlistValue, where: string): string {
+  return `${build(sortKeys(checkXml(value, where, "")) as Parameters<typeof build>[0])}\n`;
+}
+
+// XML 1.0 Char: tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF (lone surrogates
+// are excluded by matching code points with the `u` flag). Also refused: U+0085, U+2028 and
+// U+2029, which XML 1.1 readers (the `plist` package's parser among them) turn into a line feed.
+// eslint-disable-next-line no-control-regex
+const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]|[\u0085\u2028\u2029]/u;
+
+function checkXml(value: PlistValue, where: string, path: string): PlistValue {
+  const checkText = (text: string, at: string): void => {
+    const bad = NOT_XML.exec(text);
+    if (bad === null) return;
+    const what =
+      bad[0] === "\0"
+        ? "a NUL character"
+        : `the character U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+    const why = /[\u0085\u2028\u2029]/.test(bad[0])
+      ? "which XML readers disagree on (XML 1.1 reads it as a line feed)"
+      : "which XML cannot hold";
+    throw new LaunchdRenderError(where, `${at === "" ? "a value" : at} contains ${what}, ${why}`);
+  };
+  if (typeof value === "string") {
+    checkText(value, path);
+  } else if (typeof value === "number") {
+    if (!Number.isFinite(value)) {
+      throw new LaunchdRenderError(where, `${path} is ${value}, which a plist cannot hold`);
+    }
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => checkXml(item, where, `${path}[${i}]`));
+  } else if (typeof value === "object") {
+    for (const [key, item] of Object.entries(value)) {
+      const at = path === "" ? key : `${path}.${key}`;
+      checkText(key, at);
+      checkXml(item, where, at);
+    }
+  }
+  return value;
+}
+
+function sortKeys(value: PlistValue): PlistValue {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value === "object") {
+    const out: Record<string, PlistValue> = {};
+    for (const key of Object.keys(value).sort()) out[key] = sortKeys(value[key] as PlistValue);
+    return out;
+  }
+  return value;
+}
+
+function absolute(path: string, where: string): string {
+  if (!path.startsWith("/")) {
+    throw new LaunchdRenderError(where, `${JSON.stringify(path)} is not an absolute path`);
+  }
+  return path;
+}
