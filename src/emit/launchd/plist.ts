@@ -116,7 +116,6 @@ export function renderPlist(value: PlistValue, where: string): string {
 // XML 1.0 Char: tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF (lone surrogates
 // are excluded by matching code points with the `u` flag). Also refused: U+0085, U+2028 and
 // U+2029, which XML 1.1 readers (the `plist` package's parser among them) turn into a line feed.
-// eslint-disable-next-line no-control-regex
 const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]|[\u0085\u2028\u2029]/u;
 
 function checkXml(value: PlistValue, where: string, path: string): PlistValue {
