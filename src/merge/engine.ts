@@ -1,0 +1,237 @@
+/**
+ * The merge engine: the NixOS module system's rules applied to plain TypeScript values.
+ *
+ * Every definition is `{ value, source }`; a value may carry `mkOverride` priorities and
+ * `mkOrder` list orderings anywhere inside. The rules go by the shape of the value, never by its
+ * path:
+ * - scalar: the best (lowest) priority wins; different values at the best priority conflict;
+ * - list: the definitions at the best priority are concatenated, ordered by `mkOrder` and then by
+ *   definition order;
+ * - record: merged key by key; a priority on a whole record is inherited by its keys, so
+ *   `mkDefault({ a: 1, b: 2 })` and `{ a: 5 }` give `{ a: 5, b: 2 }` (NixOS would drop the whole
+ *   `mkDefault` record; per-key is what people expect and what DESIGN promises);
+ * - atomic (file targets, services): a whole value with one owner, decided like a scalar.
+ *
+ * Pure: no IO. Conflicts are collected, never thrown, so every one is reported at once.
+ */
+import { isDeepStrictEqual } from "node:util";
+import { isOrdered, isOverride, ORDER, PRIORITY } from "../define/priority.js";
+
+/** Where a definition came from, for provenance and error messages. */
+export interface Source {
+  /** The file that holds the definition, relative to the workspace. */
+  file: string;
+  /** What in that file: `program vscode`, `hosts.macbook.programs.vscode`, `contributes.git` … */
+  what: string;
+}
+
+export interface Definition {
+  value: unknown;
+  source: Source;
+  /** A priority the whole value starts with (before any `mkOverride` inside it). Default: plain (100). */
+  priority?: number;
+}
+
+/** The definitions that decided one leaf value. */
+export interface Provenance {
+  priority: number;
+  /** The definitions that gave the final value (several when they agree, or list items from many). */
+  from: Source[];
+  /** Definitions that lost on priority. */
+  overridden: { source: Source; priority: number }[];
+}
+
+export interface MergeConflict {
+  /** Dotted path of the value inside what was merged. */
+  path: string[];
+  kind: "priority" | "shape";
+  priority: number;
+  definitions: { source: Source; value: unknown }[];
+}
+
+export interface MergeResult {
+  value: unknown;
+  /** Provenance per leaf path (`"settings.editor\\.fontSize"` style keys are built with `pathKey`). */
+  provenance: Map<string, Provenance>;
+  conflicts: MergeConflict[];
+}
+
+export interface MergeOptions {
+  /** Paths (as `pathKey`) whose values are atomic: one owner, never merged inside. */
+  atomic?: (path: string[]) => boolean;
+  /** De-duplicate list items (packages). */
+  uniqueLists?: (path: string[]) => boolean;
+}
+
+interface Def {
+  value: unknown;
+  source: Source;
+  priority: number;
+  index: number;
+}
+
+/** Joins a value path into one provenance key; dots inside keys are escaped. */
+export function pathKey(path: readonly string[]): string {
+  return path.map((p) => p.replace(/\\/g, "\\\\").replace(/\./g, "\\.")).join(".");
+}
+
+/** Merges definitions of one value. */
+export function mergeDefinitions(definitions: readonly Definition[], options: MergeOptions = {}): MergeResult {
+  const state: MergeState = { provenance: new Map(), conflicts: [], options };
+  const defs = definitions.map((d, index) => ({
+    value: d.value,
+    source: d.source,
+    priority: d.priority ?? PRIORITY.plain,
+    index,
+  }));
+  const value = merge(defs, [], state);
+  return { value, provenance: state.provenance, conflicts: state.conflicts };
+}
+
+interface MergeState {
+  provenance: Map<string, Provenance>;
+  conflicts: MergeConflict[];
+  options: MergeOptions;
+}
+
+/** Removes `mkOverride` wrappers at the top of a value; the outermost priority counts. */
+function unwrap(def: Def): Def {
+  let { value, priority } = def;
+  let first = true;
+  while (isOverride(value)) {
+    if (first) priority = value.priority;
+    first = false;
+    value = value.content;
+  }
+  return { ...def, value, priority };
+}
+
+export function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  if (isOverride(value) || isOrdered(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function isList(value: unknown): boolean {
+  return Array.isArray(value) || isOrdered(value);
+}
+
+function merge(input: Def[], path: string[], state: MergeState): unknown {
+  const defs = input.map(unwrap);
+  if (defs.length === 0) return undefined;
+  if (state.options.atomic?.(path)) return mergeScalar(defs, path, state);
+  if (defs.every((d) => isPlainRecord(d.value))) return mergeRecord(defs, path, state);
+  if (defs.every((d) => isList(d.value))) return mergeList(defs, path, state);
+  if (defs.some((d) => isPlainRecord(d.value) || isList(d.value)) && defs.length > 1) {
+    const best = bestPriority(defs);
+    const winners = defs.filter((d) => d.priority === best);
+    // A record or list beaten on priority by a scalar (or the reverse) is a legal override.
+    if (winners.length === 1 || winners.every((d) => isDeepStrictEqual(strip(d.value), strip(winners[0]!.value)))) {
+      return mergeScalar(defs, path, state);
+    }
+    state.conflicts.push({
+      path,
+      kind: "shape",
+      priority: best,
+      definitions: winners.map((d) => ({ source: d.source, value: strip(d.value) })),
+    });
+    return strip(winners[0]!.value);
+  }
+  return mergeScalar(defs, path, state);
+}
+
+function bestPriority(defs: Def[]): number {
+  return Math.min(...defs.map((d) => d.priority));
+}
+
+function mergeScalar(defs: Def[], path: string[], state: MergeState): unknown {
+  const best = bestPriority(defs);
+  const winners = defs.filter((d) => d.priority === best);
+  const losers = defs.filter((d) => d.priority !== best);
+  const first = strip(winners[0]!.value);
+  const distinct = winners.filter((d, i) => i === 0 || !isDeepStrictEqual(strip(d.value), first));
+  if (distinct.length > 1) {
+    state.conflicts.push({
+      path,
+      kind: "priority",
+      priority: best,
+      definitions: winners.map((d) => ({ source: d.source, value: strip(d.value) })),
+    });
+  }
+  state.provenance.set(pathKey(path), {
+    priority: best,
+    from: winners.map((d) => d.source),
+    overridden: losers.map((d) => ({ source: d.source, priority: d.priority })),
+  });
+  return first;
+}
+
+function mergeRecord(defs: Def[], path: string[], state: MergeState): Record<string, unknown> {
+  const keys: string[] = [];
+  const seen = new Set<string>();
+  for (const d of defs) {
+    for (const k of Object.keys(d.value as Record<string, unknown>)) {
+      if (!seen.has(k)) {
+        seen.add(k);
+        keys.push(k);
+      }
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const children: Def[] = [];
+    for (const d of defs) {
+      const record = d.value as Record<string, unknown>;
+      if (Object.prototype.hasOwnProperty.call(record, key) && record[key] !== undefined) {
+        children.push({ value: record[key], source: d.source, priority: d.priority, index: d.index });
+      }
+    }
+    if (children.length === 0) continue;
+    const merged = merge(children, [...path, key], state);
+    if (merged !== undefined) out[key] = merged;
+  }
+  return out;
+}
+
+function mergeList(defs: Def[], path: string[], state: MergeState): unknown[] {
+  const best = bestPriority(defs);
+  const winners = defs.filter((d) => d.priority === best);
+  const losers = defs.filter((d) => d.priority !== best);
+  const chunks = winners.map((d) => {
+    const ordered = isOrdered(d.value);
+    const items = ordered ? (d.value as { content: readonly unknown[] }).content : (d.value as unknown[]);
+    const order = ordered ? (d.value as { order: number }).order : ORDER.plain;
+    return { items, order, def: d };
+  });
+  // Stable: equal orders keep definition order.
+  chunks.sort((a, b) => a.order - b.order || a.def.index - b.def.index);
+  let items: unknown[] = chunks.flatMap((c) => c.items.map(strip));
+  if (state.options.uniqueLists?.(path)) {
+    const unique: unknown[] = [];
+    for (const item of items) if (!unique.some((u) => isDeepStrictEqual(u, item))) unique.push(item);
+    items = unique;
+  }
+  state.provenance.set(pathKey(path), {
+    priority: best,
+    from: chunks.filter((c) => c.items.length > 0).map((c) => c.def.source),
+    overridden: losers.map((d) => ({ source: d.source, priority: d.priority })),
+  });
+  return items;
+}
+
+/**
+ * Removes every priority and order marker inside a value, keeping the content: the plain value
+ * a single definition stands for.
+ */
+export function strip(value: unknown): unknown {
+  if (isOverride(value)) return strip(value.content);
+  if (isOrdered(value)) return value.content.map(strip);
+  if (Array.isArray(value)) return value.map(strip);
+  if (isPlainRecord(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = strip(v);
+    return out;
+  }
+  return value;
+}
