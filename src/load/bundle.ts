@@ -1,0 +1,246 @@
+/**
+ * Loads every program module of a workspace with ONE esbuild bundle instead of one transpile per
+ * file, cached by content hash outside the source folder (which may be read-only, e.g. in the Nix
+ * store). Each module is wrapped so that it is evaluated on its own: one module that throws names
+ * its file and does not take the others down.
+ *
+ * `import … from "setup-mac"` inside a module resolves to the running CLI itself through a global,
+ * so a workspace needs no node_modules.
+ */
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, relative, resolve as resolvePath, sep } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Plugin } from "esbuild";
+import type { Diagnostic } from "../errors/index.js";
+import { diagnostic } from "../errors/index.js";
+import type { DiscoveredModule } from "./discover.js";
+
+/** Bumped whenever the bundle's shape changes, so old caches are never read. */
+const BUNDLE_FORMAT = 2;
+
+export const API_GLOBAL = "setup-mac.api";
+
+export interface BundleResult {
+  /** One loader per module, in discovery order; each evaluates its module when called. */
+  loaders: (() => unknown)[];
+  /** sha256 of each module file's bytes, by workspace-relative path. */
+  hashes: Map<string, string>;
+  diagnostics: Diagnostic[];
+  cache: "hit" | "miss" | "off";
+}
+
+interface Manifest {
+  format: number;
+  esbuild: string;
+  modules: string[];
+  /** Every file the bundle was built from (modules and their helpers) → sha256. */
+  inputs: Record<string, string>;
+  bundle: string;
+}
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** Where the load cache lives: `$SETUP_MAC_CACHE_DIR`, else `$XDG_CACHE_HOME/setup-mac`, else `~/.cache/setup-mac`. */
+export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.SETUP_MAC_CACHE_DIR) return env.SETUP_MAC_CACHE_DIR;
+  const xdg = env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  return join(xdg, "setup-mac");
+}
+
+function readHashes(root: string, files: Iterable<string>): Map<string, string> | undefined {
+  const out = new Map<string, string>();
+  for (const file of files) {
+    try {
+      out.set(file, sha256(readFileSync(join(root, file))));
+    } catch {
+      return undefined;
+    }
+  }
+  return out;
+}
+
+/** Bundles (or reuses the cached bundle of) the given modules and returns one loader per module. */
+export async function bundleModules(
+  root: string,
+  modules: readonly DiscoveredModule[],
+  options: { cacheDir?: string | null; apiVersion?: string } = {},
+): Promise<BundleResult> {
+  const absRoot = resolvePath(root);
+  const files = modules.map((m) => m.file);
+  const hashes = readHashes(absRoot, files) ?? new Map<string, string>();
+  const cacheDir =
+    options.cacheDir === null ? null : join(options.cacheDir ?? cacheRoot(), "load", sha256(absRoot).slice(0, 16));
+
+  if (cacheDir) {
+    const hit = await tryCache(absRoot, cacheDir, files, hashes);
+    if (hit) return { loaders: hit, hashes, diagnostics: [], cache: "hit" };
+  }
+
+  const built = await build(absRoot, modules);
+  if (built.code === undefined) return { loaders: [], hashes, diagnostics: built.diagnostics, cache: "miss" };
+
+  let cache: BundleResult["cache"] = "off";
+  let loaders: (() => unknown)[] | undefined;
+  if (cacheDir) {
+    const inputHashes = readHashes(absRoot, built.inputs);
+    if (inputHashes) {
+      const key = sha256(
+        JSON.stringify([BUNDLE_FORMAT, [...inputHashes].sort(), built.code.length]) + built.code,
+      ).slice(0, 32);
+      const bundleName = `${key}.mjs`;
+      try {
+        mkdirSync(cacheDir, { recursive: true });
+        writeAtomic(join(cacheDir, bundleName), built.code);
+        const manifest: Manifest = {
+          format: BUNDLE_FORMAT,
+          esbuild: built.esbuildVersion,
+          modules: files,
+          inputs: Object.fromEntries(inputHashes),
+          bundle: bundleName,
+        };
+        writeAtomic(join(cacheDir, "manifest.json"), JSON.stringify(manifest));
+        loaders = await importBundle(join(cacheDir, bundleName));
+        cache = "miss";
+      } catch {
+        // An unwritable cache is harmless: load from memory instead.
+        loaders = undefined;
+      }
+    }
+  }
+  loaders ??= await importFromMemory(built.code);
+  return { loaders, hashes, diagnostics: built.diagnostics, cache };
+}
+
+function writeAtomic(path: string, data: string): void {
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+async function tryCache(
+  root: string,
+  cacheDir: string,
+  files: string[],
+  hashes: Map<string, string>,
+): Promise<(() => unknown)[] | undefined> {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(join(cacheDir, "manifest.json"), "utf8")) as Manifest;
+  } catch {
+    return undefined;
+  }
+  if (manifest.format !== BUNDLE_FORMAT) return undefined;
+  if (manifest.modules.length !== files.length || manifest.modules.some((f, i) => f !== files[i])) return undefined;
+  for (const [file, hash] of Object.entries(manifest.inputs)) {
+    const known = hashes.get(file);
+    if (known !== undefined) {
+      if (known !== hash) return undefined;
+      continue;
+    }
+    // A helper file: hash it now.
+    try {
+      if (sha256(readFileSync(join(root, file))) !== hash) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  const bundle = join(cacheDir, manifest.bundle);
+  if (!existsSync(bundle)) return undefined;
+  try {
+    return await importBundle(bundle);
+  } catch {
+    return undefined;
+  }
+}
+
+async function importBundle(path: string): Promise<(() => unknown)[]> {
+  const mod = (await import(pathToFileURL(path).href)) as { modules: (() => unknown)[] };
+  return mod.modules;
+}
+
+async function importFromMemory(code: string): Promise<(() => unknown)[]> {
+  const url = `data:text/javascript;base64,${Buffer.from(code).toString("base64")}`;
+  const mod = (await import(url)) as { modules: (() => unknown)[] };
+  return mod.modules;
+}
+
+const apiShim = `
+const api = globalThis[Symbol.for(${JSON.stringify(API_GLOBAL)})];
+if (!api) throw new Error("setup-mac: program modules must be loaded by setup-mac");
+export default api;
+export const { z, defineProgram, bin, mkDefault, mkForce, mkOverride, mkBefore, mkAfter, mkOrder, isProgram, PRIORITY, ORDER } = api;
+`;
+
+async function build(
+  root: string,
+  modules: readonly DiscoveredModule[],
+): Promise<{ code?: string; inputs: string[]; diagnostics: Diagnostic[]; esbuildVersion: string }> {
+  const esbuild = await import("esbuild");
+  const moduleSet = new Set(modules.map((m) => m.file));
+  const entry =
+    `export const modules = [\n` +
+    modules.map((m) => `  () => require(${JSON.stringify("./" + m.file)}),\n`).join("") +
+    `];\n`;
+  const shimPlugin: Plugin = {
+    name: "setup-mac-api",
+    setup(b) {
+      b.onResolve({ filter: /^setup-mac$/ }, () => ({ path: "setup-mac", namespace: "setup-mac-api" }));
+      b.onLoad({ filter: /.*/, namespace: "setup-mac-api" }, () => ({ contents: apiShim, loader: "js" }));
+    },
+  };
+  const diagnostics: Diagnostic[] = [];
+  try {
+    const result = await esbuild.build({
+      stdin: { contents: entry, resolveDir: root, sourcefile: "setup-mac-entry.js", loader: "js" },
+      bundle: true,
+      write: false,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      metafile: true,
+      logLevel: "silent",
+      absWorkingDir: root,
+      plugins: [shimPlugin],
+      banner: { js: 'import { createRequire as __smCreateRequire } from "node:module"; const require = __smCreateRequire(import.meta.url);' },
+    });
+    const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.includes(":") && !p.startsWith("setup-mac"));
+    // Programs meet only through requires/conflicts/contributes: importing another program is an error.
+    for (const [path, input] of Object.entries(result.metafile.inputs)) {
+      if (!moduleSet.has(path)) continue;
+      for (const imp of input.imports) {
+        if (moduleSet.has(imp.path) && imp.path !== path) {
+          diagnostics.push(
+            diagnostic("program-imports-program", `imports another program module, ${imp.path}`, {
+              location: { file: path },
+              hint: "programs meet only through `requires`, `conflicts` and `contributes`; move shared code to programs/_lib/",
+            }),
+          );
+        }
+      }
+    }
+    const code = result.outputFiles[0]!.text;
+    return { code: diagnostics.length ? undefined : code, inputs: inputs.map(toPosix), diagnostics, esbuildVersion: esbuild.version };
+  } catch (error) {
+    const failure = error as { errors?: { text: string; location?: { file: string; line: number; column: number; lineText: string } | null }[] };
+    if (!failure.errors) throw error;
+    for (const e of failure.errors) {
+      diagnostics.push(
+        diagnostic("module-syntax", e.text, {
+          location: e.location
+            ? { file: toPosix(relative(root, resolvePath(root, e.location.file))), line: e.location.line, column: e.location.column + 1 }
+            : undefined,
+          hint: "fix the TypeScript in this file; `setup-mac check` lists every problem at once",
+        }),
+      );
+    }
+    return { inputs: [], diagnostics, esbuildVersion: esbuild.version };
+  }
+}
+
+function toPosix(p: string): string {
+  return sep === "/" ? p : p.split(sep).join("/");
+}

@@ -1,0 +1,125 @@
+/**
+ * Reading `setup-mac.jsonc`: JSON with comments, validated by zod, every problem with line:column.
+ * Pure: takes the text, returns the config or diagnostics.
+ */
+import type { Node, ParseError } from "jsonc-parser";
+import { findNodeAtLocation, parseTree, printParseErrorCode, getNodeValue } from "jsonc-parser";
+import type { z } from "zod";
+import type { Diagnostic, Location } from "../errors/index.js";
+import { diagnostic } from "../errors/index.js";
+import type { WorkspaceConfig } from "../schema/workspace.js";
+import { workspaceConfig } from "../schema/workspace.js";
+
+export const CONFIG_FILE = "setup-mac.jsonc";
+
+/** A parsed config with its syntax tree, so later stages can point at the line of a value. */
+export interface ConfigDocument {
+  file: string;
+  text: string;
+  tree: Node | undefined;
+  config: WorkspaceConfig;
+}
+
+/** Line and column (both 1-based) of an offset in a text. */
+export function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/** The location of the value at a JSON path in the document, or of the nearest parent that exists. */
+export function locate(doc: Pick<ConfigDocument, "file" | "text" | "tree">, path: (string | number)[]): Location {
+  if (!doc.tree) return { file: doc.file };
+  for (let n = path.length; n >= 0; n--) {
+    const node = findNodeAtLocation(doc.tree, path.slice(0, n));
+    if (node) {
+      // Point at the property's key when there is one: that is where people look.
+      const target = node.parent?.type === "property" ? node.parent : node;
+      return { file: doc.file, ...lineColumn(doc.text, target.offset) };
+    }
+  }
+  return { file: doc.file };
+}
+
+const messages: Record<string, string> = {
+  InvalidSymbol: "unexpected character",
+  InvalidNumberFormat: "invalid number",
+  PropertyNameExpected: "expected a property name in double quotes",
+  ValueExpected: "expected a value",
+  ColonExpected: "expected `:`",
+  CommaExpected: "expected `,`",
+  CloseBraceExpected: "expected `}`",
+  CloseBracketExpected: "expected `]`",
+  EndOfFileExpected: "unexpected content after the end",
+  InvalidCommentToken: "invalid comment",
+  UnexpectedEndOfComment: "unterminated comment",
+  UnexpectedEndOfString: "unterminated string",
+  UnexpectedEndOfNumber: "unterminated number",
+  InvalidUnicode: "invalid unicode escape",
+  InvalidEscapeCharacter: "invalid escape character",
+  InvalidCharacter: "invalid character in string",
+};
+
+/** Parses and validates the config text; on failure returns every problem found. */
+export function parseConfig(
+  text: string,
+  file: string = CONFIG_FILE,
+): { ok: true; doc: ConfigDocument } | { ok: false; diagnostics: Diagnostic[] } {
+  if (text.includes("\0")) {
+    const at = lineColumn(text, text.indexOf("\0"));
+    return {
+      ok: false,
+      diagnostics: [
+        diagnostic("config-syntax", "the file contains a NUL byte: it is binary or corrupt, not JSONC", {
+          location: { file, ...at },
+          hint: `restore ${file} from git (\`git checkout -- ${file}\`) or from the last generation (\`setup-mac generations\`)`,
+        }),
+      ],
+    };
+  }
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0 || !tree) {
+    const list = errors.length
+      ? errors
+      : [{ error: 4 /* ValueExpected */, offset: 0, length: 0 } as ParseError];
+    return {
+      ok: false,
+      diagnostics: list.slice(0, 10).map((e) =>
+        diagnostic("config-syntax", `invalid JSONC: ${messages[printParseErrorCode(e.error)] ?? printParseErrorCode(e.error)}`, {
+          location: { file, ...lineColumn(text, e.offset) },
+          hint: text.trim() === "" ? `the file is empty; write a config (see \`setup-mac init\`) or restore it from git` : "fix the syntax at this position (comments and trailing commas are allowed)",
+        }),
+      ),
+    };
+  }
+  const value = getNodeValue(tree) as unknown;
+  const parsed = workspaceConfig.safeParse(value);
+  const doc = { file, text, tree };
+  if (!parsed.success) {
+    return { ok: false, diagnostics: parsed.error.issues.map((issue) => zodIssueDiagnostic(issue, doc)) };
+  }
+  return { ok: true, doc: { ...doc, config: parsed.data } };
+}
+
+function zodIssueDiagnostic(issue: z.core.$ZodIssue, doc: Pick<ConfigDocument, "file" | "text" | "tree">): Diagnostic {
+  const path = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
+  const where = path.length ? `\`${path.join(".")}\`` : "the top level";
+  let message = `${where} ${issue.message}`;
+  let hint = "correct the value; `setup-mac/schema.json` describes every field";
+  if (issue.code === "unrecognized_keys") {
+    message = `${where} has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `\`${k}\``).join(", ")}`;
+    hint = "remove or rename it; allowed here: see `setup-mac/schema.json`";
+    return diagnostic("config-invalid", message, { location: locate(doc, [...path, issue.keys[0]!]), hint });
+  }
+  if (issue.code === "invalid_type" && issue.input === undefined) {
+    message = `${where} is required`;
+  }
+  return diagnostic("config-invalid", message, { location: locate(doc, path), hint });
+}

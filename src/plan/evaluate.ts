@@ -1,0 +1,319 @@
+/**
+ * Evaluation (pure): for each host, resolve the enabled set, merge every program's options, run
+ * its `config`, and assemble the host's part of the lock. Every problem is collected as a
+ * diagnostic; nothing is thrown for user errors.
+ */
+import type { z } from "zod";
+import type { AnyProgram, ConfigContext } from "../define/program.js";
+import { describePriority, PRIORITY } from "../define/priority.js";
+import type { HostInfo } from "../define/types.js";
+import type { Diagnostic, Location } from "../errors/index.js";
+import { diagnostic, didYouMean } from "../errors/index.js";
+import type { ConfigDocument } from "../load/config.js";
+import { locate } from "../load/config.js";
+import type { Definition, MergeConflict, Provenance, Source } from "../merge/engine.js";
+import { isPlainRecord, mergeDefinitions, pathKey } from "../merge/engine.js";
+import type { ProgramInfo } from "../resolve/index.js";
+import { resolveHost, topologicalOrder } from "../resolve/index.js";
+import type { EnabledBy, HostLock, ProgramLock } from "../emit/lock-types.js";
+import { buildProgramLock, checkHostCollisions } from "./contribution.js";
+
+/** A program as evaluation sees it (the loader's `LoadedProgram` fits). */
+export interface ProgramSource {
+  program: AnyProgram;
+  file: string;
+  category: string;
+  sha256: string;
+}
+
+export interface EvaluateInput {
+  config: Pick<ConfigDocument, "file" | "text" | "tree" | "config">;
+  programs: ReadonlyMap<string, ProgramSource>;
+}
+
+/** Resolved options of one program on one host, with where each value came from. */
+export interface ResolvedOptions {
+  value: Record<string, unknown>;
+  provenance: Map<string, Provenance>;
+  /** Option paths the values came from defaults of the schema (not set by anyone). */
+  defaults: Set<string>;
+}
+
+export interface HostEvaluation {
+  host: string;
+  lock?: HostLock;
+  enabled: Map<string, EnabledBy>;
+  options: Map<string, ResolvedOptions>;
+  diagnostics: Diagnostic[];
+}
+
+/** Builds the HostInfo a module sees, with defaults filled in. */
+export function hostInfo(doc: EvaluateInput["config"], host: string): HostInfo | undefined {
+  const h = doc.config.hosts[host];
+  if (!h) return undefined;
+  return {
+    name: host,
+    platform: h.platform,
+    system: h.system,
+    user: h.user,
+    home: h.home ?? (h.platform === "darwin" ? `/Users/${h.user}` : `/home/${h.user}`),
+    homeManager: h.homeManager ?? true,
+    zfs: h.zfs ?? false,
+  };
+}
+
+function programInfos(programs: EvaluateInput["programs"]): Map<string, ProgramInfo> {
+  const out = new Map<string, ProgramInfo>();
+  for (const [name, p] of programs) {
+    out.set(name, {
+      name,
+      file: p.file,
+      platforms: p.program.platforms,
+      requires: p.program.requires,
+      conflicts: p.program.conflicts,
+    });
+  }
+  return out;
+}
+
+/** Evaluates one host: resolution, options, contributions, cross-program checks. */
+export function evaluateHost(input: EvaluateInput, host: string): HostEvaluation {
+  const { config: doc, programs } = input;
+  const info = hostInfo(doc, host);
+  const resolution = resolveHost(doc, host, programInfos(programs));
+  const diagnostics = [...resolution.diagnostics];
+  const options = new Map<string, ResolvedOptions>();
+  const result: HostEvaluation = { host, enabled: resolution.enabled, options, diagnostics };
+  if (!info) return result;
+
+  if (!info.system.endsWith(info.platform === "darwin" ? "-darwin" : "-linux")) {
+    diagnostics.push(
+      diagnostic("host-system-mismatch", `host \`${host}\` is ${info.platform} but its system is ${info.system}`, {
+        host,
+        location: locate(doc, ["hosts", host, "system"]),
+        hint: info.platform === "darwin" ? 'use "aarch64-darwin" or "x86_64-darwin"' : 'use "x86_64-linux" or "aarch64-linux"',
+      }),
+    );
+  }
+  if (diagnostics.length) return result;
+
+  const enabled = resolution.enabled;
+  const isEnabled = (name: string) => enabled.has(name);
+  const context = (name: string): ConfigContext<Record<string, unknown>> => ({
+    options: options.get(name)?.value ?? {},
+    host: info,
+    enabled: isEnabled,
+  });
+
+  // Function-valued contributions read the contributor's options: evaluate contributors first.
+  const { order: optionOrder, cycles } = topologicalOrder([...enabled.keys()], (target) =>
+    [...enabled.keys()].filter((from) => typeof programs.get(from)!.program.contributes?.[target] === "function"),
+  );
+  for (const cycle of cycles) {
+    diagnostics.push(
+      diagnostic(
+        "contribution-cycle",
+        `computed \`contributes\` form a cycle: ${[...cycle, cycle[0]].join(" → ")} (each reads the options of the next)`,
+        {
+          host,
+          location: { file: programs.get(cycle[0]!)!.file },
+          hint: "make one of these contributions a plain object instead of a function of the options",
+        },
+      ),
+    );
+  }
+  if (cycles.length) return result;
+
+  for (const name of optionOrder) {
+    const resolved = resolveOptions(input, host, name, enabled, context, diagnostics);
+    if (resolved) options.set(name, resolved);
+  }
+  if (diagnostics.length) return result;
+
+  const programLocks: Record<string, ProgramLock> = {};
+  for (const name of resolution.order) {
+    const source = programs.get(name)!;
+    const lock = buildProgramLock({
+      name,
+      source,
+      host: info,
+      enabledBy: enabled.get(name)!,
+      ctx: context(name),
+      diagnostics,
+    });
+    if (lock) programLocks[name] = lock;
+  }
+  if (diagnostics.length) return result;
+  checkHostCollisions(info, programLocks, resolution.order, programs, diagnostics);
+  if (diagnostics.length) return result;
+
+  result.lock = {
+    platform: info.platform,
+    system: info.system,
+    user: info.user,
+    home: info.home,
+    homeManager: info.homeManager,
+    zfs: info.zfs,
+    order: resolution.order,
+    programs: programLocks,
+  };
+  return result;
+}
+
+function hostLocation(doc: EvaluateInput["config"], source: Source, path: string[]): Location {
+  if (source.file !== doc.file) return { file: source.file };
+  return locate(doc, [...source.what.split("."), ...path]);
+}
+
+/** Merges and validates one program's options on one host. */
+function resolveOptions(
+  input: EvaluateInput,
+  host: string,
+  name: string,
+  enabled: ReadonlyMap<string, EnabledBy>,
+  context: (name: string) => ConfigContext<Record<string, unknown>>,
+  diagnostics: Diagnostic[],
+): ResolvedOptions | undefined {
+  const { config: doc, programs } = input;
+  const source = programs.get(name)!;
+  const schema = source.program.options as z.ZodObject | undefined;
+  const defs: Definition[] = [];
+  const shared = doc.config.defaults?.[name];
+  if (shared) {
+    defs.push({ value: shared, source: { file: doc.file, what: `defaults.${name}` }, priority: PRIORITY.sharedDefault });
+  }
+  const entry = doc.config.hosts[host]?.programs?.[name];
+  if (isPlainRecord(entry)) {
+    defs.push({ value: entry, source: { file: doc.file, what: `hosts.${host}.programs.${name}` } });
+  }
+  for (const from of enabled.keys()) {
+    const contribution = programs.get(from)!.program.contributes?.[name];
+    if (contribution === undefined || from === name) continue;
+    let value: unknown;
+    try {
+      value = typeof contribution === "function" ? contribution(context(from)) : contribution;
+    } catch (error) {
+      diagnostics.push(
+        diagnostic("contribution-throws", `\`contributes.${name}\` throws: ${(error as Error).message}`, {
+          host,
+          location: { file: programs.get(from)!.file },
+          hint: "a contribution must return option values for the target program",
+        }),
+      );
+      continue;
+    }
+    if (!isPlainRecord(value)) {
+      diagnostics.push(
+        diagnostic("contribution-invalid", `\`contributes.${name}\` must be an object of option values`, {
+          host,
+          location: { file: programs.get(from)!.file },
+        }),
+      );
+      continue;
+    }
+    defs.push({ value, source: { file: programs.get(from)!.file, what: `contributes.${name}` } });
+  }
+
+  const known = schema ? Object.keys(schema.shape) : [];
+  let bad = false;
+  for (const def of defs) {
+    for (const key of Object.keys(def.value as Record<string, unknown>)) {
+      if (known.includes(key)) continue;
+      bad = true;
+      const suggestion = didYouMean(key, known);
+      diagnostics.push(
+        diagnostic("unknown-option", `program \`${name}\` has no option \`${key}\``, {
+          host,
+          location: hostLocation(doc, def.source, [key]),
+          hint: suggestion
+            ? `did you mean \`${suggestion}\`?`
+            : known.length
+              ? `its options are: ${known.join(", ")}`
+              : `\`${name}\` has no options; enable it with \`true\``,
+        }),
+      );
+    }
+  }
+  if (bad) return undefined;
+
+  const merged = mergeDefinitions(defs);
+  for (const conflict of merged.conflicts) diagnostics.push(conflictDiagnostic(doc, host, name, conflict));
+  if (merged.conflicts.length) return undefined;
+
+  const value = (merged.value ?? {}) as Record<string, unknown>;
+  if (!schema) return { value: {}, provenance: merged.provenance, defaults: new Set() };
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.map(String);
+      const from = findProvenance(merged.provenance, path);
+      const location = from ? hostLocation(doc, from.from[0]!, path) : { file: doc.file };
+      const origin = from ? ` (set in ${from.from.map((s) => describeSource(s)).join(", ")})` : "";
+      diagnostics.push(
+        diagnostic(
+          "invalid-option",
+          `option \`${name}.${path.join(".")}\`: ${issue.message}${origin}`,
+          { host, location, hint: `\`setup-mac programs info ${name}\` shows the option's type` },
+        ),
+      );
+    }
+    return undefined;
+  }
+  const out = parsed.data as Record<string, unknown>;
+  const defaults = new Set<string>();
+  for (const key of Object.keys(out)) {
+    if (!findProvenance(merged.provenance, [key]) && !hasPrefix(merged.provenance, key)) defaults.add(key);
+  }
+  return { value: out, provenance: merged.provenance, defaults };
+}
+
+function hasPrefix(provenance: Map<string, Provenance>, key: string): boolean {
+  const prefix = pathKey([key]) + ".";
+  for (const k of provenance.keys()) if (k.startsWith(prefix)) return true;
+  return false;
+}
+
+/** The provenance of a path, or of its nearest parent that has one. */
+export function findProvenance(provenance: Map<string, Provenance>, path: string[]): Provenance | undefined {
+  for (let n = path.length; n > 0; n--) {
+    const p = provenance.get(pathKey(path.slice(0, n)));
+    if (p) return p;
+  }
+  return undefined;
+}
+
+export function describeSource(source: Source): string {
+  return `${source.file} (${source.what})`;
+}
+
+function conflictDiagnostic(doc: EvaluateInput["config"], host: string, name: string, c: MergeConflict): Diagnostic {
+  const lines = c.definitions.map((d) => `  ${JSON.stringify(d.value)} from ${describeSource(d.source)}`);
+  const what =
+    c.kind === "shape"
+      ? `option \`${name}.${c.path.join(".")}\` is defined with values of different kinds at ${describePriority(c.priority)}:`
+      : `option \`${name}.${c.path.join(".")}\` has conflicting values at ${describePriority(c.priority)}:`;
+  return diagnostic("option-conflict", `${what}\n${lines.join("\n")}`, {
+    host,
+    location: hostLocation(doc, c.definitions[0]!.source, c.path),
+    hint: "make one definition win: wrap it in `mkForce(...)`, or wrap the other in `mkDefault(...)` (in the config file, set the value on the host to override a shared default)",
+  });
+}
+
+export interface Evaluation {
+  hosts: Map<string, HostEvaluation>;
+  diagnostics: Diagnostic[];
+}
+
+/** Evaluates the given hosts (default: all), in name order. */
+export function evaluate(input: EvaluateInput, hosts?: readonly string[]): Evaluation {
+  const names = hosts ?? Object.keys(input.config.config.hosts).sort();
+  const out = new Map<string, HostEvaluation>();
+  const diagnostics: Diagnostic[] = [];
+  for (const host of names) {
+    const evaluation = evaluateHost(input, host);
+    out.set(host, evaluation);
+    diagnostics.push(...evaluation.diagnostics);
+  }
+  return { hosts: out, diagnostics };
+}
+
