@@ -9,6 +9,7 @@
  * Option values are merged here with a deliberately small stand-in for the engine (lists
  * concatenate, records merge, later scalars win), enough to feed realistic values to `config`.
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { basename, dirname, join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -357,8 +358,7 @@ describe("example workspace: every module", () => {
     }
   });
 
-  it("typechecks through examples/workstation/tsconfig.json (see package scripts); uses bin() for package binaries", () => {
-    // Every service command's first element is a package binary or an absolute path.
+  it("starts every service with a package binary (bin) or an absolute path", () => {
     for (const name of modules.keys()) {
       for (const hostName of hosts.keys()) {
         const p = program(name);
@@ -372,6 +372,17 @@ describe("example workspace: every module", () => {
         }
       }
     }
+  });
+});
+
+describe("example workspace: types", () => {
+  it("typechecks with its own tsconfig.json, so `config` sees the option types", () => {
+    const tsc = join(WORKSPACE, "..", "..", "node_modules", "typescript", "bin", "tsc");
+    const result = spawnSync(process.execPath, [tsc, "-p", join(WORKSPACE, "tsconfig.json")], {
+      encoding: "utf8",
+    });
+    expect(result.stdout + result.stderr).toBe("");
+    expect(result.status).toBe(0);
   });
 });
 
@@ -549,8 +560,8 @@ describe("example workspace: other modules", () => {
 
   it("has scheduled jobs", () => {
     const gc = services(configWithDefaults("nix-gc", "evo-x2"));
-    expect(gc.gc).toMatchObject({ scope: "system", schedule: { calendar: "weekly" } });
-    expect(gc.gc?.command).toEqual([
+    expect(gc.collect).toMatchObject({ scope: "system", schedule: { calendar: "weekly" } });
+    expect(gc.collect?.command).toEqual([
       { bin: "nix-collect-garbage", pkg: "nix" },
       "--delete-older-than",
       "14d",

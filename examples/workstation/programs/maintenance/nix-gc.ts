@@ -32,7 +32,7 @@ export default defineProgram({
   }),
   config: ({ options }) => ({
     services: {
-      gc: {
+      collect: {
         description: "Nix garbage collection",
         command: [bin("nix-collect-garbage", "nix"), "--delete-older-than", options.olderThan],
         scope: "system",

@@ -22,7 +22,7 @@ export default defineProgram({
     return {
       packages: ["syncthing"],
       services: {
-        syncthing: {
+        server: {
           description: "Syncthing",
           command: [
             bin("syncthing"),
