@@ -37,13 +37,20 @@ export interface ProgramDefinition<S extends OptionsSchema = z.ZodObject<{}>> {
    * Per-platform changes applied on top of `config`'s result: records are merged key by key and
    * any other value replaces the one from `config`.
    */
-  overrides?: Partial<Record<Platform, (ctx: ConfigContext<z.output<S>>) => Contribution>>;
+  overrides?: Partial<Record<Platform, (ctx: ConfigContext<z.output<S>>) => DeepPartial<Contribution>>>;
   /**
    * Option values for other programs, applied only when the target is enabled:
    * `contributes: { git: { ignores: [".vscode/"] } }`.
    */
   contributes?: Record<string, OptionValues | ((ctx: ConfigContext<z.output<S>>) => OptionValues)>;
 }
+
+/** Every field optional, recursively (lists stay whole: an override replaces a list). */
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
 
 const PROGRAM = Symbol.for("setup-mac.program");
 

@@ -100,6 +100,10 @@ export interface ServiceSpec {
   command: Argv;
   /** `user` (default): a user agent / user unit. `system`: a daemon / system unit. */
   scope?: "user" | "system";
+  /** System services: the account the daemon runs as (default root). */
+  user?: string;
+  /** System services: the group the daemon runs as. */
+  group?: string;
   restart?: Restart;
   environment?: Record<string, string>;
   workingDirectory?: string;

@@ -67,7 +67,7 @@ export interface FileLock {
   format: "text" | "json" | "yaml" | "toml" | "ini";
   /** The file's bytes as text, rendered by the format's library. */
   text: string;
-  /** Structured formats: the value, for merge-mode activation. */
+  /** With `merge`: the structured value merged into the live file at activation. */
   value?: unknown;
   merge?: true;
   mode?: string;
@@ -80,6 +80,9 @@ export interface ServiceLock {
   /** launchd label: `org.setup-mac.<program>.<service>`. */
   label: string;
   scope: "user" | "system";
+  /** System services only: run as this account / group (default root). */
+  user?: string;
+  group?: string;
   description: string;
   command: ArgvLock;
   restart: "on-failure" | "always" | "never";

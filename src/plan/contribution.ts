@@ -188,8 +188,11 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
       continue;
     }
     const lock: FileLock = { format, text, priority };
-    if (format !== "text") lock.value = value;
-    if (spec.merge) lock.merge = true;
+    // Only merge-mode activation needs the structured value; the text says everything else.
+    if (spec.merge) {
+      lock.merge = true;
+      lock.value = value;
+    }
     if (spec.mode) lock.mode = spec.mode.length === 3 ? `0${spec.mode}` : spec.mode;
     level(checked.level).files[checked.rel] = lock;
   }
@@ -209,6 +212,11 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
       command: argvOf(spec.command),
       restart: spec.restart ?? (spec.schedule ? "never" : "on-failure"),
     };
+    if ((spec.user || spec.group) && scope !== "system") {
+      err("service-user-scope", `service \`${serviceName}\` sets \`user\`/\`group\`, which only system services can`, 'add `scope: "system"` or remove them');
+    }
+    if (spec.user) service.user = spec.user;
+    if (spec.group) service.group = spec.group;
     if (spec.environment && Object.keys(spec.environment).length) service.environment = spec.environment;
     if (spec.workingDirectory) service.workingDirectory = absolute(spec.workingDirectory, "working directory");
     if (spec.after?.length) service.after = [...new Set(spec.after)].sort() as ServiceLock["after"];

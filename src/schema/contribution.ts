@@ -85,6 +85,8 @@ export const serviceSpec = z.strictObject({
   description: lineString.optional(),
   command: argv,
   scope: z.enum(["user", "system"]).optional(),
+  user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, { message: "is not a user name" }).optional(),
+  group: z.string().regex(/^[a-z_][a-z0-9_-]*$/, { message: "is not a group name" }).optional(),
   restart: z.enum(["on-failure", "always", "never"]).optional(),
   environment: z.record(envName, lineString).optional(),
   workingDirectory: lineString.optional(),

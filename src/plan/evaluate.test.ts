@@ -1,0 +1,329 @@
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { z } from "zod";
+import { bin, defineProgram } from "../define/program.js";
+import { mkDefault, mkForce } from "../define/priority.js";
+import { formatDiagnosticPlain } from "../errors/index.js";
+import { parseConfig } from "../load/config.js";
+import { hostsConfig, memoryWorkspace, messages } from "../../test/helpers/memory.js";
+import { evaluate } from "./evaluate.js";
+
+const git = defineProgram({
+  name: "git",
+  description: "Git",
+  options: z.object({
+    userName: z.string().default(""),
+    ignores: z.array(z.string()).default([]),
+    extraConfig: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  }),
+  config: ({ options }) => ({
+    packages: ["git"],
+    files: { "~/.config/git/ignore": { text: options.ignores.join("\n") + "\n" } },
+  }),
+});
+
+const vscode = defineProgram({
+  name: "vscode",
+  description: "VS Code",
+  requires: ["git"],
+  conflicts: ["vscodium"],
+  options: z.object({ fontSize: z.number().int().min(6).max(72).default(14).describe("Editor font size") }),
+  contributes: { git: { ignores: [".vscode/"] } },
+  config: ({ options, host }) => ({
+    packages: ["vscode"],
+    files: {
+      [host.platform === "darwin"
+        ? "~/Library/Application Support/Code/User/settings.json"
+        : "~/.config/Code/User/settings.json"]: { json: { "editor.fontSize": options.fontSize }, merge: true },
+    },
+    env: { EDITOR: mkDefault("code --wait") },
+  }),
+});
+
+const vscodium = defineProgram({ name: "vscodium", description: "VSCodium", conflicts: ["vscode"] });
+
+describe("a good workspace", () => {
+  it("enables the requires closure and remembers why", () => {
+    const input = memoryWorkspace(hostsConfig({ desk: { programs: { vscode: { fontSize: 16 } } } }), [git, vscode, vscodium]);
+    const result = evaluate(input);
+    expect(result.diagnostics).toEqual([]);
+    const lock = result.hosts.get("desk")!.lock!;
+    expect(lock.order).toEqual(["git", "vscode"]);
+    expect(lock.programs.git!.enabledBy).toEqual({ requiredBy: ["vscode"] });
+    expect(lock.programs.vscode!.enabledBy).toEqual({ host: true });
+    expect(lock.programs.git!.options.ignores).toEqual([".vscode/"]);
+    expect(lock.programs.git!.home!.files![".config/git/ignore"]!.text).toBe(".vscode/\n");
+    expect(lock.programs.vscode!.home!.env).toEqual({ EDITOR: { value: "code --wait", priority: 1000 } });
+    expect(lock.programs.vscode!.home!.files![".config/Code/User/settings.json"]).toEqual({
+      format: "json",
+      merge: true,
+      priority: 100,
+      text: '{\n  "editor.fontSize": 16\n}\n',
+      value: { "editor.fontSize": 16 },
+    });
+  });
+
+  it("shared defaults lose to host values and to contributions", () => {
+    const input = memoryWorkspace(
+      hostsConfig({ a: { programs: { git: { userName: "Host" } } }, b: { programs: { git: true } } }, { git: { userName: "Shared", ignores: ["x"] } }),
+      [git],
+    );
+    const result = evaluate(input);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.hosts.get("a")!.lock!.programs.git!.options).toMatchObject({ userName: "Host", ignores: ["x"] });
+    expect(result.hosts.get("b")!.lock!.programs.git!.options).toMatchObject({ userName: "Shared" });
+  });
+
+  it("gives `config` the option types (type-level)", () => {
+    defineProgram({
+      name: "typed",
+      description: "t",
+      options: z.object({ size: z.number().default(1), tags: z.array(z.string()).default([]) }),
+      config: ({ options, host }) => {
+        expectTypeOf(options.size).toEqualTypeOf<number>();
+        expectTypeOf(options.tags).toEqualTypeOf<string[]>();
+        expectTypeOf(host.platform).toEqualTypeOf<"darwin" | "nixos">();
+        // @ts-expect-error: not an option
+        void options.nope;
+        return {};
+      },
+    });
+  });
+
+  it("applies the per-platform override on top of config", () => {
+    const p = defineProgram({
+      name: "tool",
+      description: "t",
+      config: () => ({ packages: ["tool"], env: { A: "1", B: "2" } }),
+      overrides: { darwin: () => ({ env: { B: "mac" } }) },
+    });
+    const input = memoryWorkspace(
+      hostsConfig({ mac: { platform: "darwin", programs: { tool: true } }, pc: { programs: { tool: true } } }),
+      [p],
+    );
+    const r = evaluate(input);
+    expect(r.hosts.get("mac")!.lock!.programs.tool!.home!.env).toEqual({ A: { value: "1", priority: 100 }, B: { value: "mac", priority: 100 } });
+    expect(r.hosts.get("pc")!.lock!.programs.tool!.home!.env!.B!.value).toBe("2");
+  });
+
+  it("normalises services: names, ~ expansion, schedules, probes", () => {
+    const p = defineProgram({
+      name: "job",
+      description: "A job",
+      config: () => ({
+        services: {
+          run: {
+            command: [bin("restic"), "backup", "~/docs"],
+            schedule: { calendar: "weekly" },
+            logs: "~/Library/Logs/job.log",
+            health: { tcp: "127.0.0.1:80" },
+          },
+        },
+      }),
+    });
+    const r = evaluate(memoryWorkspace(hostsConfig({ mac: { platform: "darwin", programs: { job: true } } }), [p]));
+    expect(r.hosts.get("mac")!.lock!.programs.job!.home!.services!.run).toEqual({
+      unit: "setup-mac-job-run",
+      label: "org.setup-mac.job.run",
+      scope: "user",
+      description: "A job (run)",
+      command: [{ bin: "restic", pkg: "restic" }, "backup", "~/docs"],
+      restart: "never",
+      schedule: { calendar: { weekday: 1, hour: 0, minute: 0 } },
+      logs: "/Users/lars/Library/Logs/job.log",
+      health: { name: "tcp 127.0.0.1:80", timeout: 5000, retries: 2, tcp: "127.0.0.1:80" },
+    });
+  });
+
+  it("drops datasets on hosts without ZFS", () => {
+    const p = defineProgram({
+      name: "db",
+      description: "d",
+      config: () => ({ datasets: { data: { dataset: "tank/db", snapshots: { keep: 7, every: "daily" } } } }),
+    });
+    const r = evaluate(memoryWorkspace(hostsConfig({ z: { zfs: true, programs: { db: true } }, n: { programs: { db: true } } }), [p]));
+    expect(r.hosts.get("z")!.lock!.programs.db!.system!.datasets).toEqual({
+      data: { dataset: "tank/db", snapshots: { keep: 7, every: "daily" } },
+    });
+    expect(r.hosts.get("n")!.lock!.programs.db!.system).toBeUndefined();
+  });
+
+  it("a mkForce file definition owns the target; the other program drops it", () => {
+    const a = defineProgram({ name: "a", description: "a", config: () => ({ files: { "/etc/x.conf": mkForce({ text: "a" }) } }) });
+    const b = defineProgram({ name: "b", description: "b", config: () => ({ files: { "/etc/x.conf": { text: "b" } } }) });
+    const r = evaluate(memoryWorkspace(hostsConfig({ h: { programs: { a: true, b: true } } }), [a, b]));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.hosts.get("h")!.lock!.programs.a!.system!.files!["x.conf"]!.text).toBe("a");
+    expect(r.hosts.get("h")!.lock!.programs.b!.system).toBeUndefined();
+  });
+});
+
+describe("bad input: every problem reported, clearly", () => {
+  const run = (config: string, programs = [git, vscode, vscodium]) => messages(memoryWorkspace(config, programs));
+
+  it("unknown program, with did-you-mean and the line", () => {
+    expect(run(hostsConfig({ desk: { programs: { vscdoe: true } } }))).toEqual([
+      "setup-mac.jsonc:8:9: error[unknown-program] (host desk): unknown program `vscdoe`\n" +
+        "  fix: did you mean `vscode`? (`setup-mac programs list` shows every program)",
+    ]);
+  });
+
+  it("unknown option key", () => {
+    expect(run(hostsConfig({ desk: { programs: { vscode: { fontsize: 12 } } } }))).toEqual([
+      "setup-mac.jsonc:9:11: error[unknown-option] (host desk): program `vscode` has no option `fontsize`\n  fix: did you mean `fontSize`?",
+    ]);
+  });
+
+  it("wrong option type, with the zod path and where the value came from", () => {
+    expect(run(hostsConfig({ desk: { programs: { vscode: { fontSize: "big" } } } }))).toEqual([
+      "setup-mac.jsonc:9:11: error[invalid-option] (host desk): option `vscode.fontSize`: Invalid input: expected number, received string (set in setup-mac.jsonc (hosts.desk.programs.vscode))\n" +
+        "  fix: `setup-mac programs info vscode` shows the option's type",
+    ]);
+  });
+
+  it("a requires cycle, printed whole", () => {
+    const a = defineProgram({ name: "a", description: "a", requires: ["b"] });
+    const b = defineProgram({ name: "b", description: "b", requires: ["c"] });
+    const c = defineProgram({ name: "c", description: "c", requires: ["a"] });
+    expect(run(hostsConfig({ h: { programs: { b: true } } }), [a, b, c])).toEqual([
+      "programs/test/a.ts: error[requires-cycle] (host h): `requires` forms a cycle: a → b → c → a\n" +
+        "  fix: programs are set up in `requires` order, so it cannot be circular; drop one of these `requires` (use `contributes` for integration)",
+    ]);
+  });
+
+  it("conflicting programs, with why each is on", () => {
+    const ide = defineProgram({ name: "ide", description: "i", requires: ["vscodium"] });
+    expect(run(hostsConfig({ h: { programs: { vscode: true, ide: true } } }), [git, vscode, vscodium, ide])).toEqual([
+      "programs/test/vscode.ts: error[conflicting-programs] (host h): `vscode` conflicts with `vscodium`, and both are enabled:\n" +
+        "  `vscode` is on because the host enables it\n" +
+        "  `vscodium` is on because `ide` requires `vscodium` (`ide` is enabled by the host)\n" +
+        "  fix: enable only one of them on host h (`setup-mac programs disable vscodium --host h`)",
+    ]);
+  });
+
+  it("two modules owning one file target", () => {
+    const a = defineProgram({ name: "a", description: "a", config: () => ({ files: { "~/.x": { text: "a" } } }) });
+    const b = defineProgram({ name: "b", description: "b", config: () => ({ files: { "~/.x": { text: "b" } } }) });
+    expect(run(hostsConfig({ h: { programs: { a: true, b: true } } }), [a, b])).toEqual([
+      "programs/test/a.ts: error[file-target-conflict] (host h): file target `~/.x` is defined differently by more than one program at the same priority:\n" +
+        "  program a (programs/test/a.ts)\n" +
+        "  program b (programs/test/b.ts)\n" +
+        "  fix: keep it in one program, or make one definition win with `mkForce(...)` (or the other lose with `mkDefault(...)`)",
+    ]);
+  });
+
+  it("equal-priority scalar conflict names both files and the fix", () => {
+    const a = defineProgram({ name: "a", description: "a", contributes: { git: { userName: "A" } } });
+    const b = defineProgram({ name: "b", description: "b", contributes: { git: { userName: "B" } } });
+    expect(run(hostsConfig({ h: { programs: { a: true, b: true, git: true } } }), [git, a, b])).toEqual([
+      "programs/test/a.ts: error[option-conflict] (host h): option `git.userName` has conflicting values at plain (100):\n" +
+        '  "A" from programs/test/a.ts (contributes.git)\n' +
+        '  "B" from programs/test/b.ts (contributes.git)\n' +
+        "  fix: make one definition win: wrap it in `mkForce(...)`, or wrap the other in `mkDefault(...)` (in the config file, set the value on the host to override a shared default)",
+    ]);
+  });
+
+  it("a program unavailable on the host's platform", () => {
+    const colima = defineProgram({ name: "colima", description: "c", platforms: ["darwin"] });
+    expect(run(hostsConfig({ pc: { programs: { colima: true } } }), [colima])).toEqual([
+      "setup-mac.jsonc:8:9: error[platform-unavailable] (host pc): `colima` is not available on nixos (it supports darwin); it is on because the host enables it\n" +
+        '  fix: remove it from hosts.pc.programs, or add "nixos" to `platforms` in programs/test/colima.ts if it works there',
+    ]);
+  });
+
+  it("file targets that escape the home directory or hold `..`", () => {
+    const bad = defineProgram({
+      name: "bad",
+      description: "b",
+      config: () => ({
+        files: {
+          "~/../x": { text: "" },
+          "/etc/passwd/../../root/.ssh/authorized_keys": { text: "" },
+          "/usr/bin/evil": { text: "" },
+          ".bashrc": { text: "" },
+        },
+      }),
+    });
+    expect(run(hostsConfig({ h: { programs: { bad: true } } }), [bad])).toEqual([
+      "programs/test/bad.ts: error[invalid-file-target] (host h): file target `~/../x` contains `..`\n  fix: use a plain path below the home directory or /etc, without `..`",
+      "programs/test/bad.ts: error[invalid-file-target] (host h): file target `/etc/passwd/../../root/.ssh/authorized_keys` contains `..`\n  fix: use a plain path below the home directory or /etc, without `..`",
+      "programs/test/bad.ts: error[invalid-file-target] (host h): file target `/usr/bin/evil` is an absolute path outside /etc\n  fix: write home files as `~/.config/…` and system files as `/etc/…`; other places need a service or a hook",
+      "programs/test/bad.ts: error[invalid-file-target] (host h): file target `.bashrc` is neither in the home directory (`~/…`) nor in /etc\n  fix: write home files as `~/.config/…` and system files as `/etc/…`; other places need a service or a hook",
+    ]);
+  });
+
+  it("a NUL or a newline where it cannot go", () => {
+    const bad = defineProgram({
+      name: "bad",
+      description: "b",
+      config: () => ({
+        env: { A: "x\ny" },
+        files: { "~/a\u0000b": { text: "" } },
+        services: { s: { command: ["echo", "a\u0000"] } },
+      }),
+    });
+    expect(run(hostsConfig({ h: { programs: { bad: true } } }), [bad])).toEqual([
+      "programs/test/bad.ts: error[contribution-invalid] (host h): `config` returns an invalid `env.A`: contains a newline, which this value cannot hold\n  fix: see the Contribution type for the fields and their shapes",
+      "programs/test/bad.ts: error[contribution-invalid] (host h): `config` returns an invalid `services.s.command.1`: contains a NUL byte\n  fix: see the Contribution type for the fields and their shapes",
+    ]);
+  });
+
+  it("a typo in what config returns", () => {
+    const typo = defineProgram({ name: "typo", description: "t", config: () => ({ servics: {} }) as never });
+    expect(run(hostsConfig({ h: { programs: { typo: true } } }), [typo])).toEqual([
+      "programs/test/typo.ts: error[contribution-invalid] (host h): `config` returns unknown key `servics`\n  fix: see the Contribution type for the fields and their shapes",
+    ]);
+  });
+
+  it("a config that throws names the module", () => {
+    const boom = defineProgram({
+      name: "boom",
+      description: "b",
+      config: () => {
+        throw new Error("no way");
+      },
+    });
+    expect(run(hostsConfig({ h: { programs: { boom: true } } }), [boom])).toEqual([
+      "programs/test/boom.ts: error[config-throws] (host h): `config` of `boom` throws on host h: no way\n  fix: fix the module; `config` receives { options, host, enabled } and returns what the program contributes",
+    ]);
+  });
+
+  it("a required program the host turns off", () => {
+    expect(run(hostsConfig({ h: { programs: { vscode: true, git: false } } }))).toEqual([
+      "setup-mac.jsonc:9:9: error[required-but-disabled] (host h): `vscode` requires `git`, but the host turns `git` off\n" +
+        '  fix: remove `"git": false` from hosts.h.programs, or disable `vscode`',
+    ]);
+  });
+});
+
+describe("the config file", () => {
+  it("malformed JSONC gives line:column", () => {
+    const r = parseConfig('{\n  "hosts": {\n    "a": { "platform": "nixos" ]\n  }\n}\n');
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.diagnostics.map(formatDiagnosticPlain)[0]).toBe(
+        "setup-mac.jsonc:3:32: error[config-syntax]: invalid JSONC: expected `,`\n  fix: fix the syntax at this position (comments and trailing commas are allowed)",
+      );
+    }
+  });
+
+  it("invalid values point at their key", () => {
+    const r = parseConfig('{\n  // hosts\n  "hosts": {\n    "mac": { "platform": "windows", "system": "x86_64-linux", "user": "lars" }\n  }\n}\n');
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.diagnostics.map(formatDiagnosticPlain)).toEqual([
+        'setup-mac.jsonc:4:14: error[config-invalid]: `hosts.mac.platform` must be "darwin" or "nixos"\n  fix: correct the value; `setup-mac/schema.json` describes every field',
+      ]);
+    }
+  });
+
+  it("empty and binary files", () => {
+    const empty = parseConfig("");
+    const binary = parseConfig("{\u0000}");
+    expect(!empty.ok && formatDiagnosticPlain(empty.diagnostics[0]!)).toBe(
+      "setup-mac.jsonc:1:1: error[config-syntax]: invalid JSONC: expected a value\n  fix: the file is empty; write a config (see `setup-mac init`) or restore it from git",
+    );
+    expect(!binary.ok && formatDiagnosticPlain(binary.diagnostics[0]!)).toBe(
+      "setup-mac.jsonc:1:2: error[config-syntax]: the file contains a NUL byte: it is binary or corrupt, not JSONC\n  fix: restore setup-mac.jsonc from git (`git checkout -- setup-mac.jsonc`) or from the last generation (`setup-mac generations`)",
+    );
+  });
+});
