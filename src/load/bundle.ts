@@ -205,7 +205,10 @@ async function build(
       logLevel: "silent",
       absWorkingDir: root,
       plugins: [shimPlugin],
-      banner: { js: 'import { createRequire as __smCreateRequire } from "node:module"; const require = __smCreateRequire(import.meta.url);' },
+      // Modules may `require` Node built-ins; a bundle loaded from memory has no file URL to anchor on.
+      banner: {
+        js: 'import { createRequire as __smCreateRequire } from "node:module"; const require = __smCreateRequire(import.meta.url.startsWith("file:") ? import.meta.url : "file:///");',
+      },
     });
     const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.includes(":") && !p.startsWith("setup-mac"));
     // Programs meet only through requires/conflicts/contributes: importing another program is an error.

@@ -1,0 +1,168 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { formatDiagnosticPlain } from "../src/errors/index.js";
+import { loadWorkspace } from "../src/load/index.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) {
+    chmodTree(d, 0o755);
+    rmSync(d, { recursive: true, force: true });
+  }
+});
+
+function chmodTree(dir: string, mode: number) {
+  try {
+    chmodSync(dir, mode);
+  } catch {
+    /* gone */
+  }
+}
+
+function workspace(files: Record<string, string>): string {
+  const root = mkdtempSync(join(tmpdir(), "sm-load-"));
+  dirs.push(root);
+  const all: Record<string, string> = {
+    "setup-mac.jsonc": '{ "hosts": { "h": { "platform": "nixos", "system": "x86_64-linux", "user": "u" } } }\n',
+    ...files,
+  };
+  for (const [path, text] of Object.entries(all)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+function cacheDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "sm-cache-"));
+  dirs.push(d);
+  return d;
+}
+
+const program = (name: string, extra = "") =>
+  `import { defineProgram, z } from "setup-mac";\n${extra}\nexport default defineProgram({ name: "${name}", description: "${name}", options: z.object({ n: z.number().default(1) }) });\n`;
+
+describe("loading modules", () => {
+  it("finds programs/**/*.ts with categories and skips helpers and tests", async () => {
+    const root = workspace({
+      "programs/editors/vscode.ts": program("vscode", 'import { x } from "../_lib/x";\nvoid x;'),
+      "programs/_lib/x.ts": "export const x = 1;\n",
+      "programs/dev/lang/rust.ts": program("rust"),
+      "programs/top.ts": program("top"),
+      "programs/dev/lang/rust.test.ts": "throw new Error('not a module');\n",
+    });
+    const ws = await loadWorkspace(root, { cacheDir: null });
+    expect(ws.diagnostics).toEqual([]);
+    expect([...ws.programs.values()].map((p) => [p.program.name, p.category, p.file])).toEqual([
+      ["rust", "dev/lang", "programs/dev/lang/rust.ts"],
+      ["vscode", "editors", "programs/editors/vscode.ts"],
+      ["top", "", "programs/top.ts"],
+    ]);
+    expect(ws.programs.get("vscode")!.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("a module that throws or exports nothing names its file; the others still load", async () => {
+    const root = workspace({
+      "programs/a/good.ts": program("good"),
+      "programs/a/throws.ts": 'throw new Error("boom at load");\n',
+      "programs/a/empty.ts": "export const nothing = 1;\n",
+      "programs/a/wrong.ts": "export default { name: 'wrong' };\n",
+      "programs/a/misnamed.ts": program("other"),
+      "programs/a/invalid.ts": 'import { defineProgram } from "setup-mac";\nexport default defineProgram({ name: "invalid", description: "" });\n',
+    });
+    const ws = await loadWorkspace(root, { cacheDir: null });
+    expect([...ws.programs.keys()]).toEqual(["good"]);
+    expect(ws.diagnostics.map(formatDiagnosticPlain)).toEqual([
+      "programs/a/empty.ts: error[module-no-program]: has no default export\n  fix: end the module with `export default defineProgram({ name, description, … })`",
+      "programs/a/invalid.ts: error[module-invalid]: `description` must not be empty\n  fix: see the ProgramDefinition type for every field",
+      "programs/a/misnamed.ts: error[program-name-mismatch]: defines program `other` but the file is named misnamed.ts\n  fix: rename the file to other.ts or the program to \"misnamed\"",
+      "programs/a/throws.ts: error[module-throws]: throws while loading: boom at load\n  fix: a module must only define its program; move side effects out of the top level",
+      "programs/a/wrong.ts: error[module-no-program]: does not export a program as its default export\n  fix: end the module with `export default defineProgram({ name, description, … })`",
+    ]);
+  });
+
+  it("a syntax error names the file, line and column", async () => {
+    const root = workspace({
+      "programs/a/good.ts": program("good"),
+      "programs/a/broken.ts": 'import { defineProgram } from "setup-mac";\nexport default defineProgram({ name: "broken",, });\n',
+    });
+    const ws = await loadWorkspace(root, { cacheDir: null });
+    expect(ws.diagnostics.map(formatDiagnosticPlain)).toEqual([
+      'programs/a/broken.ts:2:47: error[module-syntax]: Expected identifier but found ","\n  fix: fix the TypeScript in this file; `setup-mac check` lists every problem at once',
+    ]);
+  });
+
+  it("a program may not import another program", async () => {
+    const root = workspace({
+      "programs/a/one.ts": program("one"),
+      "programs/a/two.ts": program("two", 'import one from "./one";\nvoid one;'),
+    });
+    const ws = await loadWorkspace(root, { cacheDir: null });
+    expect(ws.diagnostics.map(formatDiagnosticPlain)).toEqual([
+      "programs/a/two.ts: error[program-imports-program]: imports another program module, programs/a/one.ts\n  fix: programs meet only through `requires`, `conflicts` and `contributes`; move shared code to programs/_lib/",
+    ]);
+  });
+});
+
+describe("the load cache", () => {
+  it("is used when nothing changed and never serves an edited module or helper", async () => {
+    const root = workspace({
+      "programs/a/one.ts": program("one", 'import { d } from "../_lib/d";\nexport const used = d;'),
+      "programs/_lib/d.ts": 'export const d = "first";\n',
+    });
+    const cache = cacheDir();
+    expect((await loadWorkspace(root, { cacheDir: cache })).cache).toBe("miss");
+    expect((await loadWorkspace(root, { cacheDir: cache })).cache).toBe("hit");
+
+    writeFileSync(join(root, "programs/a/one.ts"), program("one", 'import { d } from "../_lib/d";\nexport const used = d;').replace('description: "one"', 'description: "edited"'));
+    const edited = await loadWorkspace(root, { cacheDir: cache });
+    expect(edited.cache).toBe("miss");
+    expect(edited.programs.get("one")!.program.description).toBe("edited");
+
+    writeFileSync(join(root, "programs/_lib/d.ts"), 'export const d = "second";\nthrow new Error("helper changed");\n');
+    const helper = await loadWorkspace(root, { cacheDir: cache });
+    expect(helper.cache).toBe("miss");
+    expect(helper.diagnostics[0]!.message).toBe("throws while loading: helper changed");
+
+    writeFileSync(join(root, "programs/a/two.ts"), program("two"));
+    const added = await loadWorkspace(root, { cacheDir: cache });
+    expect(added.cache).toBe("miss");
+    expect(added.programs.has("two")).toBe(true);
+  });
+
+  it("a deleted, corrupt or read-only cache is harmless", async () => {
+    const root = workspace({ "programs/a/one.ts": program("one") });
+    const cache = cacheDir();
+    await loadWorkspace(root, { cacheDir: cache });
+    rmSync(cache, { recursive: true, force: true });
+    expect((await loadWorkspace(root, { cacheDir: cache })).programs.has("one")).toBe(true);
+
+    const corrupt = cacheDir();
+    await loadWorkspace(root, { cacheDir: corrupt });
+    const { readdirSync } = await import("node:fs");
+    const sub = join(corrupt, "load", readdirSync(join(corrupt, "load"))[0]!);
+    writeFileSync(join(sub, "manifest.json"), "{ not json");
+    expect((await loadWorkspace(root, { cacheDir: corrupt })).programs.has("one")).toBe(true);
+
+    // Tests may run as root, which ignores file modes: a cache path below a regular file can
+    // never be created by anyone.
+    const blocker = join(cacheDir(), "a-file");
+    writeFileSync(blocker, "");
+    const ws = await loadWorkspace(root, { cacheDir: join(blocker, "cache") });
+    expect(ws.diagnostics).toEqual([]);
+    expect(ws.cache).toBe("off");
+    expect(ws.programs.has("one")).toBe(true);
+  });
+
+  it("writes nothing into the workspace, so a read-only one (like the Nix store) loads", async () => {
+    const root = workspace({ "programs/a/one.ts": program("one") });
+    const { readdirSync } = await import("node:fs");
+    const before = readdirSync(root, { recursive: true }).sort();
+    chmodSync(root, 0o555);
+    const ws = await loadWorkspace(root, { cacheDir: cacheDir() });
+    expect(ws.programs.has("one")).toBe(true);
+    expect(readdirSync(root, { recursive: true }).sort()).toEqual(before);
+  });
+});
