@@ -1,0 +1,40 @@
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { evaluateWorkspace } from "../src/api/workspace.js";
+import { buildLock, serializeLock } from "../src/emit/lock.js";
+import { buildConfigSchema, serializeSchema } from "../src/emit/schema.js";
+import { expectGolden } from "./golden.js";
+
+const example = fileURLToPath(new URL("../examples/workstation", import.meta.url));
+
+async function lockText(): Promise<{ lock: string; schema: string }> {
+  const evaluated = await evaluateWorkspace({ workspace: example, cacheDir: null });
+  expect(evaluated.diagnostics).toEqual([]);
+  const input = { config: evaluated.workspace.config, programs: evaluated.workspace.programs };
+  return {
+    lock: serializeLock(buildLock(input, evaluated.evaluation)),
+    schema: serializeSchema(buildConfigSchema(evaluated.workspace.programs)),
+  };
+}
+
+describe("the bundled example", () => {
+  it("evaluates to the committed lock and schema, byte for byte, every time", async () => {
+    const first = await lockText();
+    const second = await lockText();
+    expect(second.lock).toBe(first.lock);
+    expect(second.schema).toBe(first.schema);
+    expectGolden(`${example}/setup-mac.lock.json`, first.lock);
+    expectGolden(`${example}/setup-mac/schema.json`, first.schema);
+  });
+
+  it("is a lock Nix can read: plain JSON, version 1, both hosts", async () => {
+    const { lock } = await lockText();
+    const parsed = JSON.parse(lock) as { version: number; hosts: Record<string, { platform: string }> };
+    expect(parsed.version).toBe(1);
+    expect(Object.fromEntries(Object.entries(parsed.hosts).map(([k, v]) => [k, v.platform]))).toEqual({
+      "evo-x2": "nixos",
+      macbook: "darwin",
+    });
+    expect(lock.endsWith("\n")).toBe(true);
+  });
+});
