@@ -1,0 +1,34 @@
+// Builds dist/: the CLI as one ES module bundle with lazily loaded verbs (code splitting), and the
+// library entry. esbuild stays external: it ships a native binary per platform.
+import { build } from "esbuild";
+import { readFileSync, rmSync } from "node:fs";
+
+const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+
+await build({
+  entryPoints: { cli: "src/cli/main.ts", index: "src/index.ts" },
+  outdir: "dist",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  sourcemap: "linked",
+  // jsonc-parser's UMD "main" breaks inside a bundle; its ES module build does not.
+  mainFields: ["module", "main"],
+  external: ["esbuild"],
+  define: { __SETUP_MAC_VERSION__: JSON.stringify(pkg.version) },
+  chunkNames: "chunks/[name]-[hash]",
+  // Bundled CommonJS dependencies (write-file-atomic) expect require, __filename and __dirname.
+  banner: {
+    js: [
+      'import { createRequire as __createRequire } from "node:module";',
+      'import { fileURLToPath as __fileURLToPath } from "node:url";',
+      "const require = __createRequire(import.meta.url);",
+      "const __filename = __fileURLToPath(import.meta.url);",
+      'const __dirname = __fileURLToPath(new URL(".", import.meta.url));',
+    ].join(" "),
+  },
+  logLevel: "warning",
+});

@@ -1,0 +1,67 @@
+/**
+ * `build`: write the lock and the config's JSON Schema (and, with `out`, previews). Writes
+ * nothing unless the whole workspace evaluates without errors.
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { writeFileAtomic } from "../adapters/atomic-write.js";
+import { SetupMacError } from "../errors/index.js";
+import { buildLock, LOCK_FILE, serializeLock } from "../emit/lock.js";
+import type { Lock } from "../emit/lock-types.js";
+import { buildConfigSchema, SCHEMA_FILE, serializeSchema } from "../emit/schema.js";
+import type { WorkspaceOptions } from "./workspace.js";
+import { errors, evaluateWorkspace } from "./workspace.js";
+
+export interface BuildResult {
+  lock: Lock;
+  lockText: string;
+  schemaText: string;
+  /** Files written (workspace-relative), and whether each changed. */
+  written: { file: string; changed: boolean }[];
+  warnings: import("../errors/index.js").Diagnostic[];
+}
+
+export interface BuildOptions extends WorkspaceOptions {
+  /** Compute everything but write nothing. */
+  dryRun?: boolean;
+}
+
+function readOrEmpty(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/** Evaluates every host and writes `setup-mac.lock.json` and `setup-mac/schema.json`. */
+export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+  // The lock always holds every host: a partial lock would drop the others' configuration.
+  const evaluated = await evaluateWorkspace({ ...options, hosts: undefined });
+  const problems = errors(evaluated.diagnostics);
+  if (problems.length) throw new SetupMacError(problems);
+  const { workspace } = evaluated;
+  const lock = buildLock({ config: workspace.config, programs: workspace.programs }, evaluated.evaluation);
+  const lockText = serializeLock(lock);
+  const schemaText = serializeSchema(buildConfigSchema(workspace.programs));
+  const written: BuildResult["written"] = [];
+  for (const [file, text] of [
+    [SCHEMA_FILE, schemaText],
+    [LOCK_FILE, lockText],
+  ] as const) {
+    const path = join(workspace.root, file);
+    const changed = readOrEmpty(path) !== text;
+    if (changed && !options.dryRun) {
+      mkdirSync(dirname(path), { recursive: true });
+      await writeFileAtomic(path, text);
+    }
+    written.push({ file, changed });
+  }
+  return {
+    lock,
+    lockText,
+    schemaText,
+    written,
+    warnings: evaluated.diagnostics.filter((d) => d.severity === "warning"),
+  };
+}

@@ -1,0 +1,23 @@
+import { check } from "../../api/check.js";
+import type { CommandContext } from "../context.js";
+import { colors, formatDiagnostic, toJson } from "../render.js";
+
+export async function run(ctx: CommandContext): Promise<void> {
+  const { globals, output } = ctx;
+  const result = await check({ workspace: globals.workspace, hosts: globals.host });
+  ctx.exitCode = result.ok ? 0 : 1;
+  if (globals.json) {
+    output.out(toJson(result));
+    return;
+  }
+  const c = colors(output);
+  for (const d of result.diagnostics) output.err(formatDiagnostic(d, c) + "\n");
+  for (const h of result.hosts) {
+    const mark = h.ok ? c.green("ok") : c.red("failed");
+    output.out(`${mark}  ${c.bold(h.name)} ${c.dim(`(${h.platform})`)}: ${h.enabled} program${h.enabled === 1 ? "" : "s"} enabled`);
+  }
+  const errors = result.diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = result.diagnostics.length - errors;
+  const summary = `${result.programs} programs checked, ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`;
+  output.out(result.ok ? c.green(summary) : c.red(summary));
+}

@@ -1,0 +1,124 @@
+/**
+ * The CLI entry: parses global flags, lazily loads the verb that runs, turns errors into output
+ * and an exit code. The only place that calls `process.exit`.
+ *
+ * Exit codes: 0 ok, 1 failure (errors found, a step failed, drift), 2 usage (bad flags or
+ * arguments), 3 busy (another setup-mac holds the workspace lock), 130 interrupted.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { SetupMacError } from "../errors/index.js";
+import type { CommandContext, GlobalOptions } from "./context.js";
+import type { Output } from "./render.js";
+import { colors, formatDiagnostic, toJson } from "./render.js";
+import { VERSION } from "../version.js";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each verb types its own arguments
+type Runner = (ctx: CommandContext, ...args: any[]) => Promise<void>;
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(",").filter(Boolean)];
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const stdoutTty = Boolean(process.stdout.isTTY);
+  const output: Output = {
+    out: (text) => process.stdout.write(text.endsWith("\n") ? text : text + "\n"),
+    err: (text) => process.stderr.write(text.endsWith("\n") ? text : text + "\n"),
+    color: stdoutTty && !("NO_COLOR" in env) && env.TERM !== "dumb",
+    json: false,
+    tty: stdoutTty,
+  };
+  const ctx: CommandContext = {
+    globals: { json: false, color: output.color },
+    output,
+    env,
+    exitCode: 0,
+  };
+
+  const program = new Command("setup-mac")
+    .description("Program modules for Nix-managed machines: list, enable, configure, check, build and apply them.")
+    .version(VERSION, "-V, --version")
+    .option("-w, --workspace <dir>", "the workspace folder (default: the current directory)")
+    .option("-H, --host <name>", "limit to a host (repeat or comma-separate for several)", collect)
+    .option("--json", "machine-readable output on stdout")
+    .option("--no-color", "no colour (NO_COLOR is honoured too)")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => process.stderr.write(s),
+    });
+
+  program.hook("preAction", (_this, action) => {
+    const opts = program.opts<{ workspace?: string; host?: string[]; json?: boolean; color: boolean }>();
+    const globals: GlobalOptions = {
+      workspace: opts.workspace ?? env.SETUP_MAC_WORKSPACE,
+      host: opts.host,
+      json: Boolean(opts.json),
+      color: output.color && opts.color !== false,
+    };
+    ctx.globals = globals;
+    output.color = globals.color;
+    output.json = globals.json;
+    void action;
+  });
+
+  const lazy =
+    (load: () => Promise<{ run: Runner }>) =>
+    async (...args: unknown[]) => {
+      const { run } = await load();
+      // commander passes (…positional, options, command); drop the command object.
+      await run(ctx, ...args.slice(0, -1));
+    };
+
+  const programs = program.command("programs").description("list, inspect, enable and configure program modules");
+  programs
+    .command("list")
+    .description("every program: category, platforms, the hosts it is enabled on")
+    .option("--enabled", "only programs enabled on some host")
+    .option("--category <category>", "only this category (and its subcategories)")
+    .action(lazy(() => import("./commands/list.js")));
+  programs
+    .command("info <name>")
+    .description("a program's options with types, defaults, and each host's values with their provenance")
+    .action(lazy(() => import("./commands/info.js")));
+
+  program
+    .command("check")
+    .description("validate every module and host; exit 1 on errors")
+    .action(lazy(() => import("./commands/check.js")));
+  program
+    .command("build")
+    .description("write setup-mac.lock.json and setup-mac/schema.json (and previews with --out)")
+    .addOption(new Option("--out <dir>", "also render previews: units, plists, files, scripts"))
+    .option("--dry-run", "compute everything, write nothing")
+    .action(lazy(() => import("./commands/build.js")));
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return ctx.exitCode;
+  } catch (error) {
+    return handleError(error, ctx);
+  }
+}
+
+function handleError(error: unknown, ctx: CommandContext): number {
+  const { output } = ctx;
+  if (error instanceof CommanderError) {
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return 0;
+    if (error.code === "commander.executeSubCommandAsync") return error.exitCode;
+    // commander already printed the message; usage errors exit 2.
+    return 2;
+  }
+  if (error instanceof SetupMacError) {
+    const c = colors(output);
+    if (output.json) output.out(toJson({ ok: false, diagnostics: error.diagnostics }));
+    output.err(error.diagnostics.map((d) => formatDiagnostic(d, c)).join("\n\n"));
+    const count = error.diagnostics.filter((d) => d.severity === "error").length;
+    if (count > 1) output.err(c.red(`${count} errors`));
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  output.err(`internal error: this is a bug in setup-mac, please report it with the output below\n${message}`);
+  return 1;
+}
