@@ -11,6 +11,7 @@ export default defineConfig({
   },
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+    globalSetup: ["test/setup/build.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",

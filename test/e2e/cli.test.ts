@@ -1,0 +1,114 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { cli, EXAMPLE } from "./cli.js";
+
+const temp: string[] = [];
+afterAll(() => temp.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function copyExample(): string {
+  const dir = mkdtempSync(join(tmpdir(), "sm-e2e-"));
+  temp.push(dir);
+  cpSync(EXAMPLE, dir, { recursive: true });
+  return dir;
+}
+
+const cache = mkdtempSync(join(tmpdir(), "sm-e2e-cache-"));
+temp.push(cache);
+const env = { SETUP_MAC_CACHE_DIR: cache };
+
+describe("the CLI on the bundled example", () => {
+  it("--help and --version exit 0", () => {
+    const help = cli(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("Usage: setup-mac [options] [command]");
+    expect(cli(["--version"]).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it("programs list shows every program and the hosts it is enabled on", () => {
+    const r = cli(["--workspace", EXAMPLE, "programs", "list"], { env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^PROGRAM +CATEGORY +PLATFORMS +ENABLED ON +DESCRIPTION$/m);
+    expect(r.stdout).toMatch(/^vscode +editors +darwin,nixos +evo-x2 macbook +Visual Studio Code/m);
+    expect(r.stdout).toMatch(/^colima +containers +darwin +macbook /m);
+    expect(r.stdout).not.toContain("\x1b[");
+  });
+
+  it("--json gives the same data, filtered by --enabled and --category", () => {
+    const r = cli(["--workspace", EXAMPLE, "--json", "programs", "list", "--enabled", "--category", "editors"], { env });
+    expect(r.code).toBe(0);
+    const data = JSON.parse(r.stdout) as { programs: { name: string; enabledOn: Record<string, unknown> }[] };
+    expect(data.programs.map((p) => p.name)).toEqual(["vscode"]);
+    expect(data.programs[0]!.enabledOn).toEqual({ "evo-x2": { host: true }, macbook: { host: true } });
+  });
+
+  it("programs info explains where each value comes from", () => {
+    const r = cli(["--workspace", EXAMPLE, "--json", "programs", "info", "vscode"], { env });
+    expect(r.code).toBe(0);
+    const info = JSON.parse(r.stdout) as { options: { name: string; values: Record<string, { value: unknown; from: string[] }> }[] };
+    const fontSize = info.options.find((o) => o.name === "fontSize")!;
+    expect(fontSize.values.macbook).toMatchObject({ value: 15, from: ["setup-mac.jsonc (hosts.macbook.programs.vscode)"] });
+  });
+
+  it("check passes and build is byte-stable", () => {
+    const dir = copyExample();
+    expect(cli(["--workspace", dir, "check"], { env }).code).toBe(0);
+    const first = cli(["--workspace", dir, "build"], { env });
+    expect(first.code).toBe(0);
+    const lock = readFileSync(join(dir, "setup-mac.lock.json"), "utf8");
+    expect(lock).toBe(readFileSync(join(EXAMPLE, "setup-mac.lock.json"), "utf8"));
+    const second = cli(["--workspace", dir, "build"], { env });
+    expect(second.stdout).toContain("unchanged  setup-mac.lock.json");
+    expect(readFileSync(join(dir, "setup-mac.lock.json"), "utf8")).toBe(lock);
+  });
+
+  it("build --out renders previews", () => {
+    const dir = copyExample();
+    const out = join(dir, "previews");
+    const r = cli(["--workspace", dir, "build", "--out", out], { env });
+    expect(r.code).toBe(0);
+    expect(existsSync(join(out, "evo-x2/systemd/system/setup-mac-ollama-server.service"))).toBe(true);
+    expect(existsSync(join(out, "macbook/launchd/LaunchAgents/org.setup-mac.ollama.server.plist"))).toBe(true);
+  });
+});
+
+describe("failures: exit codes and messages", () => {
+  it("an error in the config exits 1, names file:line:col, and writes nothing", () => {
+    const dir = copyExample();
+    const config = join(dir, "setup-mac.jsonc");
+    writeFileSync(config, readFileSync(config, "utf8").replace('"fish": true,', '"fsh": true,'));
+    const lockBefore = readFileSync(join(dir, "setup-mac.lock.json"), "utf8");
+    rmSync(join(dir, "setup-mac/schema.json"));
+    const r = cli(["--workspace", dir, "build"], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^setup-mac\.jsonc:\d+:\d+: error\[unknown-program\] \(host \w[\w-]*\): unknown program `fsh`\n  fix: did you mean `fish`\?/m);
+    expect(readFileSync(join(dir, "setup-mac.lock.json"), "utf8")).toBe(lockBefore);
+    expect(existsSync(join(dir, "setup-mac/schema.json"))).toBe(false);
+    const check = cli(["--workspace", dir, "--json", "check"], { env });
+    expect(check.code).toBe(1);
+    expect((JSON.parse(check.stdout) as { ok: boolean }).ok).toBe(false);
+  });
+
+  it("a usage error exits 2", () => {
+    expect(cli(["programs", "frobnicate"]).code).toBe(2);
+    expect(cli(["--no-such-flag"]).code).toBe(2);
+    expect(cli(["programs", "info"]).code).toBe(2);
+  });
+
+  it("a folder without a config says how to start", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sm-empty-"));
+    temp.push(dir);
+    const r = cli(["--workspace", dir, "check"], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `setup-mac.jsonc: error[config-missing]: no setup-mac.jsonc in ${dir}\n  fix: run \`setup-mac init\` in your flake repository, or pass \`--workspace DIR\`\n`,
+    );
+  });
+
+  it("an unknown host is a clear error with a suggestion", () => {
+    const r = cli(["--workspace", EXAMPLE, "--host", "macbok", "check"], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("setup-mac.jsonc: error[unknown-host]: there is no host `macbok` in setup-mac.jsonc\n  fix: did you mean `macbook`?\n");
+  });
+});
