@@ -29,9 +29,14 @@ describe("the bundled example", () => {
 
   it("is a lock Nix can read: plain JSON, version 1, both hosts", async () => {
     const { lock } = await lockText();
-    const parsed = JSON.parse(lock) as { version: number; hosts: Record<string, { platform: string }> };
+    const parsed = JSON.parse(lock) as {
+      version: number;
+      hosts: Record<string, { platform: string }>;
+    };
     expect(parsed.version).toBe(1);
-    expect(Object.fromEntries(Object.entries(parsed.hosts).map(([k, v]) => [k, v.platform]))).toEqual({
+    expect(
+      Object.fromEntries(Object.entries(parsed.hosts).map(([k, v]) => [k, v.platform])),
+    ).toEqual({
       "evo-x2": "nixos",
       macbook: "darwin",
     });

@@ -15,7 +15,12 @@ export function expectGolden(path: string, actual: string): void {
   try {
     expected = readFileSync(path, "utf8");
   } catch {
-    throw new Error(`golden file ${path} is missing: run the tests with UPDATE_GOLDEN=1 and review the diff`);
+    throw new Error(
+      `golden file ${path} is missing: run the tests with UPDATE_GOLDEN=1 and review the diff`,
+    );
   }
-  expect(actual, `${path} differs: if the change is intended, run with UPDATE_GOLDEN=1 and review the diff`).toBe(expected);
+  expect(
+    actual,
+    `${path} differs: if the change is intended, run with UPDATE_GOLDEN=1 and review the diff`,
+  ).toBe(expected);
 }

@@ -25,7 +25,8 @@ function workspace(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), "sm-load-"));
   dirs.push(root);
   const all: Record<string, string> = {
-    "setup-mac.jsonc": '{ "hosts": { "h": { "platform": "nixos", "system": "x86_64-linux", "user": "u" } } }\n',
+    "setup-mac.jsonc":
+      '{ "hosts": { "h": { "platform": "nixos", "system": "x86_64-linux", "user": "u" } } }\n',
     ...files,
   };
   for (const [path, text] of Object.entries(all)) {
@@ -70,14 +71,15 @@ describe("loading modules", () => {
       "programs/a/empty.ts": "export const nothing = 1;\n",
       "programs/a/wrong.ts": "export default { name: 'wrong' };\n",
       "programs/a/misnamed.ts": program("other"),
-      "programs/a/invalid.ts": 'import { defineProgram } from "setup-mac";\nexport default defineProgram({ name: "invalid", description: "" });\n',
+      "programs/a/invalid.ts":
+        'import { defineProgram } from "setup-mac";\nexport default defineProgram({ name: "invalid", description: "" });\n',
     });
     const ws = await loadWorkspace(root, { cacheDir: null });
     expect([...ws.programs.keys()]).toEqual(["good"]);
     expect(ws.diagnostics.map(formatDiagnosticPlain)).toEqual([
       "programs/a/empty.ts: error[module-no-program]: has no default export\n  fix: end the module with `export default defineProgram({ name, description, … })`",
       "programs/a/invalid.ts: error[module-invalid]: `description` must not be empty\n  fix: see the ProgramDefinition type for every field",
-      "programs/a/misnamed.ts: error[program-name-mismatch]: defines program `other` but the file is named misnamed.ts\n  fix: rename the file to other.ts or the program to \"misnamed\"",
+      'programs/a/misnamed.ts: error[program-name-mismatch]: defines program `other` but the file is named misnamed.ts\n  fix: rename the file to other.ts or the program to "misnamed"',
       "programs/a/throws.ts: error[module-throws]: throws while loading: boom at load\n  fix: a module must only define its program; move side effects out of the top level",
       "programs/a/wrong.ts: error[module-no-program]: does not export a program as its default export\n  fix: end the module with `export default defineProgram({ name, description, … })`",
     ]);
@@ -86,7 +88,8 @@ describe("loading modules", () => {
   it("a syntax error names the file, line and column", async () => {
     const root = workspace({
       "programs/a/good.ts": program("good"),
-      "programs/a/broken.ts": 'import { defineProgram } from "setup-mac";\nexport default defineProgram({ name: "broken",, });\n',
+      "programs/a/broken.ts":
+        'import { defineProgram } from "setup-mac";\nexport default defineProgram({ name: "broken",, });\n',
     });
     const ws = await loadWorkspace(root, { cacheDir: null });
     expect(ws.diagnostics.map(formatDiagnosticPlain)).toEqual([
@@ -116,12 +119,21 @@ describe("the load cache", () => {
     expect((await loadWorkspace(root, { cacheDir: cache })).cache).toBe("miss");
     expect((await loadWorkspace(root, { cacheDir: cache })).cache).toBe("hit");
 
-    writeFileSync(join(root, "programs/a/one.ts"), program("one", 'import { d } from "../_lib/d";\nexport const used = d;').replace('description: "one"', 'description: "edited"'));
+    writeFileSync(
+      join(root, "programs/a/one.ts"),
+      program("one", 'import { d } from "../_lib/d";\nexport const used = d;').replace(
+        'description: "one"',
+        'description: "edited"',
+      ),
+    );
     const edited = await loadWorkspace(root, { cacheDir: cache });
     expect(edited.cache).toBe("miss");
     expect(edited.programs.get("one")!.program.description).toBe("edited");
 
-    writeFileSync(join(root, "programs/_lib/d.ts"), 'export const d = "second";\nthrow new Error("helper changed");\n');
+    writeFileSync(
+      join(root, "programs/_lib/d.ts"),
+      'export const d = "second";\nthrow new Error("helper changed");\n',
+    );
     const helper = await loadWorkspace(root, { cacheDir: cache });
     expect(helper.cache).toBe("miss");
     expect(helper.diagnostics[0]!.message).toBe("throws while loading: helper changed");

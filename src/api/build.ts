@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { writeFileAtomic } from "../adapters/atomic-write.js";
+import type { Diagnostic } from "../errors/index.js";
 import { SetupMacError } from "../errors/index.js";
 import { buildLock, LOCK_FILE, serializeLock } from "../emit/lock.js";
 import type { Lock } from "../emit/lock-types.js";
@@ -18,7 +19,7 @@ export interface BuildResult {
   schemaText: string;
   /** Files written (workspace-relative), and whether each changed. */
   written: { file: string; changed: boolean }[];
-  warnings: import("../errors/index.js").Diagnostic[];
+  warnings: Diagnostic[];
 }
 
 export interface BuildOptions extends WorkspaceOptions {
@@ -41,7 +42,10 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const problems = errors(evaluated.diagnostics);
   if (problems.length) throw new SetupMacError(problems);
   const { workspace } = evaluated;
-  const lock = buildLock({ config: workspace.config, programs: workspace.programs }, evaluated.evaluation);
+  const lock = buildLock(
+    { config: workspace.config, programs: workspace.programs },
+    evaluated.evaluation,
+  );
   const lockText = serializeLock(lock);
   const schemaText = serializeSchema(buildConfigSchema(workspace.programs));
   const written: BuildResult["written"] = [];

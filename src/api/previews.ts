@@ -14,14 +14,20 @@ export async function writePreviews(
   options: { hosts?: string[]; dryRun?: boolean } = {},
 ): Promise<string[]> {
   const filtered: Lock = options.hosts?.length
-    ? { ...lock, hosts: Object.fromEntries(Object.entries(lock.hosts).filter(([h]) => options.hosts!.includes(h))) }
+    ? {
+        ...lock,
+        hosts: Object.fromEntries(
+          Object.entries(lock.hosts).filter(([h]) => options.hosts!.includes(h)),
+        ),
+      }
     : lock;
   const files = renderPreviews(filtered);
   const root = resolve(dir);
   const paths = [...files.keys()].sort();
   if (options.dryRun) return paths;
   // Previews are derived output: start from an empty folder per host so removed items disappear.
-  for (const host of Object.keys(filtered.hosts)) rmSync(join(root, host), { recursive: true, force: true });
+  for (const host of Object.keys(filtered.hosts))
+    rmSync(join(root, host), { recursive: true, force: true });
   for (const path of paths) {
     const target = join(root, path);
     mkdirSync(dirname(target), { recursive: true });

@@ -51,7 +51,9 @@ async function load(options: LoadOptions & { workspace?: string }): Promise<Work
 }
 
 /** Every program with the hosts it is enabled on. */
-export async function listPrograms(options: ListOptions = {}): Promise<{ programs: ProgramSummary[]; workspace: Workspace }> {
+export async function listPrograms(
+  options: ListOptions = {},
+): Promise<{ programs: ProgramSummary[]; workspace: Workspace }> {
   const workspace = await load(options);
   const hosts = selectHosts(workspace, options.hosts);
   const programInfos = infos(workspace);
@@ -64,16 +66,14 @@ export async function listPrograms(options: ListOptions = {}): Promise<{ program
       on[host] = why;
     }
   }
-  let programs = [...workspace.programs.values()].map(
-    (p): ProgramSummary => ({
-      name: p.program.name,
-      category: p.category,
-      description: p.program.description,
-      platforms: [...(p.program.platforms ?? PLATFORMS)],
-      file: p.file,
-      enabledOn: enabled.get(p.program.name) ?? {},
-    }),
-  );
+  let programs = [...workspace.programs.values()].map((p): ProgramSummary => ({
+    name: p.program.name,
+    category: p.category,
+    description: p.program.description,
+    platforms: [...(p.program.platforms ?? PLATFORMS)],
+    file: p.file,
+    enabledOn: enabled.get(p.program.name) ?? {},
+  }));
   if (options.category !== undefined) {
     const c = options.category.replace(/\/$/, "");
     programs = programs.filter((p) => p.category === c || p.category.startsWith(c + "/"));
@@ -89,7 +89,10 @@ export interface OptionInfo {
   description?: string;
   default?: unknown;
   /** host → value and where it came from. */
-  values: Record<string, { value: unknown; from: string[]; priority: string; overridden: string[] }>;
+  values: Record<
+    string,
+    { value: unknown; from: string[]; priority: string; overridden: string[] }
+  >;
 }
 
 export interface ProgramDetails extends ProgramSummary {
@@ -110,36 +113,52 @@ function typeName(schema: Record<string, unknown>): string {
   const anyOf = (schema.anyOf ?? schema.oneOf) as Record<string, unknown>[] | undefined;
   if (anyOf) return anyOf.map(typeName).join(" | ");
   const type = schema.type;
-  if (type === "array") return `list of ${typeName((schema.items ?? {}) as Record<string, unknown>)}`;
+  if (type === "array")
+    return `list of ${typeName((schema.items ?? {}) as Record<string, unknown>)}`;
   if (type === "object") {
     const extra = schema.additionalProperties;
-    if (extra && typeof extra === "object") return `record of ${typeName(extra as Record<string, unknown>)}`;
+    if (extra && typeof extra === "object")
+      return `record of ${typeName(extra as Record<string, unknown>)}`;
     return "object";
   }
   if (type === "integer") {
-    const range = [schema.minimum, schema.maximum].every((v) => v !== undefined) ? ` ${String(schema.minimum)}–${String(schema.maximum)}` : "";
+    const range = [schema.minimum, schema.maximum].every((v) => v !== undefined)
+      ? ` ${String(schema.minimum)}–${String(schema.maximum)}`
+      : "";
     return `integer${range}`;
   }
   return typeof type === "string" ? type : Array.isArray(type) ? type.join(" | ") : "any";
 }
 
 /** One program: its options with types and defaults, and each host's values with provenance. */
-export async function programInfo(name: string, options: WorkspaceOptions = {}): Promise<ProgramDetails> {
-  const { programs, workspace } = await listPrograms({ ...options, enabled: false, category: undefined });
+export async function programInfo(
+  name: string,
+  options: WorkspaceOptions = {},
+): Promise<ProgramDetails> {
+  const { programs, workspace } = await listPrograms({
+    ...options,
+    enabled: false,
+    category: undefined,
+  });
   const summary = programs.find((p) => p.name === name);
   const source = workspace.programs.get(name);
   if (!summary || !source) {
     const suggestion = didYouMean(name, workspace.programs.keys());
     throw new SetupMacError(
       diagnostic("unknown-program", `unknown program \`${name}\``, {
-        hint: suggestion ? `did you mean \`${suggestion}\`?` : "`setup-mac programs list` shows every program",
+        hint: suggestion
+          ? `did you mean \`${suggestion}\`?`
+          : "`setup-mac programs list` shows every program",
       }),
     );
   }
   const program = source.program;
   const optionList: OptionInfo[] = [];
   if (program.options) {
-    const json = z.toJSONSchema(program.options as z.ZodObject, { io: "input", unrepresentable: "any" }) as {
+    const json = z.toJSONSchema(program.options as z.ZodObject, {
+      io: "input",
+      unrepresentable: "any",
+    }) as {
       properties?: Record<string, Record<string, unknown>>;
     };
     for (const [key, schema] of Object.entries(json.properties ?? {})) {
@@ -155,7 +174,10 @@ export async function programInfo(name: string, options: WorkspaceOptions = {}):
   const reasons: Record<string, string> = {};
   const problems: Record<string, string> = {};
   for (const host of Object.keys(summary.enabledOn)) {
-    const evaluation = evaluateHost({ config: workspace.config, programs: workspace.programs }, host);
+    const evaluation = evaluateHost(
+      { config: workspace.config, programs: workspace.programs },
+      host,
+    );
     reasons[host] = explainEnabled(name, evaluation.enabled);
     const resolved = evaluation.options.get(name);
     if (!resolved) {
@@ -176,8 +198,16 @@ export async function programInfo(name: string, options: WorkspaceOptions = {}):
       option.values[host] = {
         value: resolved.value[option.name],
         from,
-        priority: prov ? describePriority(prov.priority) : nested.length ? "per key" : describePriority(PRIORITY.optionDefault),
-        overridden: prov ? prov.overridden.map((o) => `${describeSource(o.source)} at ${describePriority(o.priority)}`) : [],
+        priority: prov
+          ? describePriority(prov.priority)
+          : nested.length
+            ? "per key"
+            : describePriority(PRIORITY.optionDefault),
+        overridden: prov
+          ? prov.overridden.map(
+              (o) => `${describeSource(o.source)} at ${describePriority(o.priority)}`,
+            )
+          : [],
       };
     }
   }

@@ -36,7 +36,9 @@ export function selectHosts(workspace: Workspace, hosts: string[] | undefined): 
       throw new SetupMacError(
         diagnostic("unknown-host", `there is no host \`${host}\` in ${workspace.config.file}`, {
           location: { file: workspace.config.file },
-          hint: suggestion ? `did you mean \`${suggestion}\`?` : `known hosts: ${known.join(", ") || "none"}`,
+          hint: suggestion
+            ? `did you mean \`${suggestion}\`?`
+            : `known hosts: ${known.join(", ") || "none"}`,
         }),
       );
     }

@@ -36,7 +36,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   };
 
   const program = new Command("setup-mac")
-    .description("Program modules for Nix-managed machines: list, enable, configure, check, build and apply them.")
+    .description(
+      "Program modules for Nix-managed machines: list, enable, configure, check, build and apply them.",
+    )
     .version(VERSION, "-V, --version")
     .option("-w, --workspace <dir>", "the workspace folder (default: the current directory)")
     .option("-H, --host <name>", "limit to a host (repeat or comma-separate for several)", collect)
@@ -50,7 +52,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     });
 
   program.hook("preAction", (_this, action) => {
-    const opts = program.opts<{ workspace?: string; host?: string[]; json?: boolean; color: boolean }>();
+    const opts = program.opts<{
+      workspace?: string;
+      host?: string[];
+      json?: boolean;
+      color: boolean;
+    }>();
     const globals: GlobalOptions = {
       workspace: opts.workspace ?? env.SETUP_MAC_WORKSPACE,
       host: opts.host,
@@ -71,7 +78,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       await run(ctx, ...args.slice(0, -1));
     };
 
-  const programs = program.command("programs").description("list, inspect, enable and configure program modules");
+  const programs = program
+    .command("programs")
+    .description("list, inspect, enable and configure program modules");
   programs
     .command("list")
     .description("every program: category, platforms, the hosts it is enabled on")
@@ -80,7 +89,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .action(lazy(() => import("./commands/list.js")));
   programs
     .command("info <name>")
-    .description("a program's options with types, defaults, and each host's values with their provenance")
+    .description(
+      "a program's options with types, defaults, and each host's values with their provenance",
+    )
     .action(lazy(() => import("./commands/info.js")));
 
   program
@@ -105,7 +116,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
 function handleError(error: unknown, ctx: CommandContext): number {
   const { output } = ctx;
   if (error instanceof CommanderError) {
-    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return 0;
+    if (
+      error.code === "commander.helpDisplayed" ||
+      error.code === "commander.version" ||
+      error.code === "commander.help"
+    )
+      return 0;
     if (error.code === "commander.executeSubCommandAsync") return error.exitCode;
     // commander already printed the message; usage errors exit 2.
     return 2;
@@ -119,6 +135,8 @@ function handleError(error: unknown, ctx: CommandContext): number {
     return error.exitCode;
   }
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  output.err(`internal error: this is a bug in setup-mac, please report it with the output below\n${message}`);
+  output.err(
+    `internal error: this is a bug in setup-mac, please report it with the output below\n${message}`,
+  );
   return 1;
 }

@@ -30,6 +30,7 @@ export function formatDiagnostic(d: Diagnostic, c: Colors): string {
   return lines.join("\n");
 }
 
+// eslint-disable-next-line no-control-regex -- matching colour escapes is the point
 const ansi = /\x1b\[[0-9;]*m/g;
 function width(text: string): number {
   return [...text.replace(ansi, "")].length;
@@ -40,7 +41,9 @@ export function table(header: string[], rows: string[][], c: Colors): string {
   const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ""))));
   const line = (cells: string[]) =>
     cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell + " ".repeat(widths[i]! - width(cell))))
+      .map((cell, i) =>
+        i === cells.length - 1 ? cell : cell + " ".repeat(widths[i]! - width(cell)),
+      )
       .join("  ")
       .trimEnd();
   return [c.dim(line(header)), ...rows.map(line)].join("\n");

@@ -40,7 +40,9 @@ export type Prioritized<T> = T | Override<T>;
 /** Set `value` at an explicit priority (lower wins). `mkOverride(50, x)` is `mkForce(x)`. */
 export function mkOverride<T>(priority: number, value: T): Override<T> {
   if (!Number.isInteger(priority) || priority < 0) {
-    throw new TypeError(`mkOverride: priority must be a non-negative integer, got ${String(priority)}`);
+    throw new TypeError(
+      `mkOverride: priority must be a non-negative integer, got ${String(priority)}`,
+    );
   }
   return Object.freeze({ [OVERRIDE]: true as const, priority, content: value });
 }
@@ -64,11 +66,19 @@ export const mkBefore = <T>(items: readonly T[]): Ordered<T> => mkOrder(ORDER.be
 export const mkAfter = <T>(items: readonly T[]): Ordered<T> => mkOrder(ORDER.after, items);
 
 export function isOverride(value: unknown): value is Override {
-  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[OVERRIDE] === true;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[OVERRIDE] === true
+  );
 }
 
 export function isOrdered(value: unknown): value is Ordered {
-  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[ORDERED] === true;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[ORDERED] === true
+  );
 }
 
 /** Names a priority for messages: `mkForce (50)`, `plain (100)`, `mkDefault (1000)`. */

@@ -17,7 +17,10 @@ export type OptionsSchema = z.ZodObject<any>;
 /** Option values given to another program: plain values or `mkForce` / `mkDefault` wrapped. */
 export type OptionValues = Record<string, unknown>;
 
-export interface ProgramDefinition<S extends OptionsSchema = z.ZodObject<{}>> {
+/** The option schema of a program without options. */
+export type NoOptions = z.ZodObject<Record<never, never>>;
+
+export interface ProgramDefinition<S extends OptionsSchema = NoOptions> {
   /** Lower-case name, letters, digits and dashes: `vscode`, `code-server`. */
   name: string;
   /** One line, shown by `programs list`. */
@@ -37,7 +40,9 @@ export interface ProgramDefinition<S extends OptionsSchema = z.ZodObject<{}>> {
    * Per-platform changes applied on top of `config`'s result: records are merged key by key and
    * any other value replaces the one from `config`.
    */
-  overrides?: Partial<Record<Platform, (ctx: ConfigContext<z.output<S>>) => DeepPartial<Contribution>>>;
+  overrides?: Partial<
+    Record<Platform, (ctx: ConfigContext<z.output<S>>) => DeepPartial<Contribution>>
+  >;
   /**
    * Option values for other programs, applied only when the target is enabled:
    * `contributes: { git: { ignores: [".vscode/"] } }`.
@@ -74,14 +79,18 @@ export type AnyProgram = Program<any>;
  *   config: ({ options }) => ({ wrappers: { bat: { addFlags: [`--theme=${options.theme}`] } } }),
  * });
  */
-export function defineProgram<S extends OptionsSchema = z.ZodObject<{}>>(
+export function defineProgram<S extends OptionsSchema = NoOptions>(
   definition: ProgramDefinition<S>,
 ): Program<S> {
   return Object.freeze({ ...definition, [PROGRAM]: true as const });
 }
 
 export function isProgram(value: unknown): value is AnyProgram {
-  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[PROGRAM] === true;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[PROGRAM] === true
+  );
 }
 
 /**

@@ -98,7 +98,9 @@ export interface ServiceLock {
 /** `every`: seconds between runs. `calendar`: points in time (unset fields match every value). */
 export type ScheduleLock =
   | { every: number }
-  | { calendar: { minute?: number; hour?: number; weekday?: number; day?: number; month?: number } };
+  | {
+      calendar: { minute?: number; hour?: number; weekday?: number; day?: number; month?: number };
+    };
 
 export interface PermissionLock {
   /** Absolute path. */

@@ -73,7 +73,9 @@ export async function bundleModules(
   const files = modules.map((m) => m.file);
   const hashes = readHashes(absRoot, files) ?? new Map<string, string>();
   const cacheDir =
-    options.cacheDir === null ? null : join(options.cacheDir ?? cacheRoot(), "load", sha256(absRoot).slice(0, 16));
+    options.cacheDir === null
+      ? null
+      : join(options.cacheDir ?? cacheRoot(), "load", sha256(absRoot).slice(0, 16));
 
   if (cacheDir) {
     const hit = await tryCache(absRoot, cacheDir, files, hashes);
@@ -81,7 +83,8 @@ export async function bundleModules(
   }
 
   const built = await build(absRoot, modules);
-  if (built.code === undefined) return { loaders: [], hashes, diagnostics: built.diagnostics, cache: "miss" };
+  if (built.code === undefined)
+    return { loaders: [], hashes, diagnostics: built.diagnostics, cache: "miss" };
 
   let cache: BundleResult["cache"] = "off";
   let loaders: (() => unknown)[] | undefined;
@@ -134,7 +137,8 @@ async function tryCache(
     return undefined;
   }
   if (manifest.format !== BUNDLE_FORMAT) return undefined;
-  if (manifest.modules.length !== files.length || manifest.modules.some((f, i) => f !== files[i])) return undefined;
+  if (manifest.modules.length !== files.length || manifest.modules.some((f, i) => f !== files[i]))
+    return undefined;
   for (const [file, hash] of Object.entries(manifest.inputs)) {
     const known = hashes.get(file);
     if (known !== undefined) {
@@ -188,8 +192,14 @@ async function build(
   const shimPlugin: Plugin = {
     name: "setup-mac-api",
     setup(b) {
-      b.onResolve({ filter: /^setup-mac$/ }, () => ({ path: "setup-mac", namespace: "setup-mac-api" }));
-      b.onLoad({ filter: /.*/, namespace: "setup-mac-api" }, () => ({ contents: apiShim, loader: "js" }));
+      b.onResolve({ filter: /^setup-mac$/ }, () => ({
+        path: "setup-mac",
+        namespace: "setup-mac-api",
+      }));
+      b.onLoad({ filter: /.*/, namespace: "setup-mac-api" }, () => ({
+        contents: apiShim,
+        loader: "js",
+      }));
     },
   };
   const diagnostics: Diagnostic[] = [];
@@ -210,7 +220,9 @@ async function build(
         js: 'import { createRequire as __smCreateRequire } from "node:module"; const require = __smCreateRequire(import.meta.url.startsWith("file:") ? import.meta.url : "file:///");',
       },
     });
-    const inputs = Object.keys(result.metafile.inputs).filter((p) => !p.includes(":") && !p.startsWith("setup-mac"));
+    const inputs = Object.keys(result.metafile.inputs).filter(
+      (p) => !p.includes(":") && !p.startsWith("setup-mac"),
+    );
     // Programs meet only through requires/conflicts/contributes: importing another program is an error.
     for (const [path, input] of Object.entries(result.metafile.inputs)) {
       if (!moduleSet.has(path)) continue;
@@ -226,15 +238,29 @@ async function build(
       }
     }
     const code = result.outputFiles[0]!.text;
-    return { code: diagnostics.length ? undefined : code, inputs: inputs.map(toPosix), diagnostics, esbuildVersion: esbuild.version };
+    return {
+      code: diagnostics.length ? undefined : code,
+      inputs: inputs.map(toPosix),
+      diagnostics,
+      esbuildVersion: esbuild.version,
+    };
   } catch (error) {
-    const failure = error as { errors?: { text: string; location?: { file: string; line: number; column: number; lineText: string } | null }[] };
+    const failure = error as {
+      errors?: {
+        text: string;
+        location?: { file: string; line: number; column: number; lineText: string } | null;
+      }[];
+    };
     if (!failure.errors) throw error;
     for (const e of failure.errors) {
       diagnostics.push(
         diagnostic("module-syntax", e.text, {
           location: e.location
-            ? { file: toPosix(relative(root, resolvePath(root, e.location.file))), line: e.location.line, column: e.location.column + 1 }
+            ? {
+                file: toPosix(relative(root, resolvePath(root, e.location.file))),
+                line: e.location.line,
+                column: e.location.column + 1,
+              }
             : undefined,
           hint: "fix the TypeScript in this file; `setup-mac check` lists every problem at once",
         }),

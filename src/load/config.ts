@@ -34,7 +34,10 @@ export function lineColumn(text: string, offset: number): { line: number; column
 }
 
 /** The location of the value at a JSON path in the document, or of the nearest parent that exists. */
-export function locate(doc: Pick<ConfigDocument, "file" | "text" | "tree">, path: (string | number)[]): Location {
+export function locate(
+  doc: Pick<ConfigDocument, "file" | "text" | "tree">,
+  path: (string | number)[],
+): Location {
   if (!doc.tree) return { file: doc.file };
   for (let n = path.length; n >= 0; n--) {
     const node = findNodeAtLocation(doc.tree, path.slice(0, n));
@@ -76,10 +79,14 @@ export function parseConfig(
     return {
       ok: false,
       diagnostics: [
-        diagnostic("config-syntax", "the file contains a NUL byte: it is binary or corrupt, not JSONC", {
-          location: { file, ...at },
-          hint: `restore ${file} from git (\`git checkout -- ${file}\`) or from the last generation (\`setup-mac generations\`)`,
-        }),
+        diagnostic(
+          "config-syntax",
+          "the file contains a NUL byte: it is binary or corrupt, not JSONC",
+          {
+            location: { file, ...at },
+            hint: `restore ${file} from git (\`git checkout -- ${file}\`) or from the last generation (\`setup-mac generations\`)`,
+          },
+        ),
       ],
     };
   }
@@ -92,10 +99,17 @@ export function parseConfig(
     return {
       ok: false,
       diagnostics: list.slice(0, 10).map((e) =>
-        diagnostic("config-syntax", `invalid JSONC: ${messages[printParseErrorCode(e.error)] ?? printParseErrorCode(e.error)}`, {
-          location: { file, ...lineColumn(text, e.offset) },
-          hint: text.trim() === "" ? `the file is empty; write a config (see \`setup-mac init\`) or restore it from git` : "fix the syntax at this position (comments and trailing commas are allowed)",
-        }),
+        diagnostic(
+          "config-syntax",
+          `invalid JSONC: ${messages[printParseErrorCode(e.error)] ?? printParseErrorCode(e.error)}`,
+          {
+            location: { file, ...lineColumn(text, e.offset) },
+            hint:
+              text.trim() === ""
+                ? `the file is empty; write a config (see \`setup-mac init\`) or restore it from git`
+                : "fix the syntax at this position (comments and trailing commas are allowed)",
+          },
+        ),
       ),
     };
   }
@@ -103,12 +117,18 @@ export function parseConfig(
   const parsed = workspaceConfig.safeParse(value);
   const doc = { file, text, tree };
   if (!parsed.success) {
-    return { ok: false, diagnostics: parsed.error.issues.map((issue) => zodIssueDiagnostic(issue, doc)) };
+    return {
+      ok: false,
+      diagnostics: parsed.error.issues.map((issue) => zodIssueDiagnostic(issue, doc)),
+    };
   }
   return { ok: true, doc: { ...doc, config: parsed.data } };
 }
 
-function zodIssueDiagnostic(issue: z.core.$ZodIssue, doc: Pick<ConfigDocument, "file" | "text" | "tree">): Diagnostic {
+function zodIssueDiagnostic(
+  issue: z.core.$ZodIssue,
+  doc: Pick<ConfigDocument, "file" | "text" | "tree">,
+): Diagnostic {
   const path = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
   const where = path.length ? `\`${path.join(".")}\`` : "the top level";
   let message = `${where} ${issue.message}`;
@@ -116,7 +136,10 @@ function zodIssueDiagnostic(issue: z.core.$ZodIssue, doc: Pick<ConfigDocument, "
   if (issue.code === "unrecognized_keys") {
     message = `${where} has unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `\`${k}\``).join(", ")}`;
     hint = "remove or rename it; allowed here: see `setup-mac/schema.json`";
-    return diagnostic("config-invalid", message, { location: locate(doc, [...path, issue.keys[0]!]), hint });
+    return diagnostic("config-invalid", message, {
+      location: locate(doc, [...path, issue.keys[0]!]),
+      hint,
+    });
   }
   if (issue.code === "invalid_type" && issue.input === undefined) {
     message = `${where} is required`;

@@ -37,7 +37,8 @@ export function discoverModules(root: string): DiscoveredModule[] {
       throw error;
     }
     for (const entry of entries) {
-      if (entry.name.startsWith("_") || entry.name.startsWith(".") || entry.name === "node_modules") continue;
+      if (entry.name.startsWith("_") || entry.name.startsWith(".") || entry.name === "node_modules")
+        continue;
       const path = `${rel}/${entry.name}`;
       if (entry.isDirectory()) walk(path);
       else if (entry.isFile() && isModuleFile(entry.name)) {

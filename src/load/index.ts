@@ -47,7 +47,9 @@ export function readConfig(root: string): ConfigDocument {
     throw new SetupMacError(
       diagnostic(
         "config-missing",
-        code === "ENOENT" ? `no ${CONFIG_FILE} in ${root}` : `cannot read ${CONFIG_FILE}: ${(error as Error).message}`,
+        code === "ENOENT"
+          ? `no ${CONFIG_FILE} in ${root}`
+          : `cannot read ${CONFIG_FILE}: ${(error as Error).message}`,
         {
           location: { file: CONFIG_FILE },
           hint:
@@ -78,20 +80,28 @@ export async function loadWorkspace(root: string, options: LoadOptions = {}): Pr
       const expected = basename(mod.file, ".ts");
       if (loaded.name !== expected) {
         diagnostics.push(
-          diagnostic("program-name-mismatch", `defines program \`${loaded.name}\` but the file is named ${expected}.ts`, {
-            location: { file: mod.file },
-            hint: `rename the file to ${loaded.name}.ts or the program to "${expected}"`,
-          }),
+          diagnostic(
+            "program-name-mismatch",
+            `defines program \`${loaded.name}\` but the file is named ${expected}.ts`,
+            {
+              location: { file: mod.file },
+              hint: `rename the file to ${loaded.name}.ts or the program to "${expected}"`,
+            },
+          ),
         );
         return;
       }
       const existing = programs.get(loaded.name);
       if (existing) {
         diagnostics.push(
-          diagnostic("program-duplicate", `program \`${loaded.name}\` is defined twice: here and in ${existing.file}`, {
-            location: { file: mod.file },
-            hint: "program names are unique in a workspace; remove or rename one of them",
-          }),
+          diagnostic(
+            "program-duplicate",
+            `program \`${loaded.name}\` is defined twice: here and in ${existing.file}`,
+            {
+              location: { file: mod.file },
+              hint: "program names are unique in a workspace; remove or rename one of them",
+            },
+          ),
         );
         return;
       }
@@ -106,16 +116,24 @@ export async function loadWorkspace(root: string, options: LoadOptions = {}): Pr
   return { root, config, programs, diagnostics, cache: bundle.cache };
 }
 
-function evaluateModule(file: string, load: () => unknown, diagnostics: Diagnostic[]): AnyProgram | undefined {
+function evaluateModule(
+  file: string,
+  load: () => unknown,
+  diagnostics: Diagnostic[],
+): AnyProgram | undefined {
   let namespace: unknown;
   try {
     namespace = load();
   } catch (error) {
     diagnostics.push(
-      diagnostic("module-throws", `throws while loading: ${error instanceof Error ? error.message : String(error)}`, {
-        location: { file },
-        hint: "a module must only define its program; move side effects out of the top level",
-      }),
+      diagnostic(
+        "module-throws",
+        `throws while loading: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          location: { file },
+          hint: "a module must only define its program; move side effects out of the top level",
+        },
+      ),
     );
     return undefined;
   }
@@ -124,7 +142,9 @@ function evaluateModule(file: string, load: () => unknown, diagnostics: Diagnost
     diagnostics.push(
       diagnostic(
         "module-no-program",
-        exported === undefined ? "has no default export" : "does not export a program as its default export",
+        exported === undefined
+          ? "has no default export"
+          : "does not export a program as its default export",
         {
           location: { file },
           hint: "end the module with `export default defineProgram({ name, description, … })`",

@@ -5,11 +5,19 @@ import type { Definition } from "./engine.js";
 import { mergeDefinitions, pathKey, strip } from "./engine.js";
 
 const src = (file: string) => ({ file, what: "test" });
-const def = (value: unknown, file = "a.ts", priority?: number): Definition => ({ value, source: src(file), priority });
+const def = (value: unknown, file = "a.ts", priority?: number): Definition => ({
+  value,
+  source: src(file),
+  priority,
+});
 
 describe("scalars", () => {
   it("takes the best priority", () => {
-    const r = mergeDefinitions([def(1, "a.ts"), def(mkDefault(2), "b.ts"), def(mkForce(3), "c.ts")]);
+    const r = mergeDefinitions([
+      def(1, "a.ts"),
+      def(mkDefault(2), "b.ts"),
+      def(mkForce(3), "c.ts"),
+    ]);
     expect(r.value).toBe(3);
     expect(r.conflicts).toEqual([]);
     expect(r.provenance.get("")!.from).toEqual([src("c.ts")]);
@@ -69,7 +77,12 @@ describe("records", () => {
 
 describe("lists", () => {
   it("concatenates in definition order, mkBefore first and mkAfter last", () => {
-    const r = mergeDefinitions([def(mkAfter(["z"])), def(["a"], "b.ts"), def(mkBefore(["0"]), "c.ts"), def(["b"], "d.ts")]);
+    const r = mergeDefinitions([
+      def(mkAfter(["z"])),
+      def(["a"], "b.ts"),
+      def(mkBefore(["0"]), "c.ts"),
+      def(["b"], "d.ts"),
+    ]);
     expect(r.value).toEqual(["0", "a", "b", "z"]);
   });
 
@@ -79,24 +92,34 @@ describe("lists", () => {
   });
 
   it("de-duplicates when asked", () => {
-    const r = mergeDefinitions([def(["a", "b"]), def(["b", "c"], "b.ts")], { uniqueLists: () => true });
+    const r = mergeDefinitions([def(["a", "b"]), def(["b", "c"], "b.ts")], {
+      uniqueLists: () => true,
+    });
     expect(r.value).toEqual(["a", "b", "c"]);
   });
 });
 
 describe("atomic values", () => {
   it("never merges inside an atomic value", () => {
-    const r = mergeDefinitions([def({ text: "a" }), def({ text: "b", mode: "0644" }, "b.ts")], { atomic: () => true });
+    const r = mergeDefinitions([def({ text: "a" }), def({ text: "b", mode: "0644" }, "b.ts")], {
+      atomic: () => true,
+    });
     expect(r.conflicts).toHaveLength(1);
   });
 });
 
 // Properties ----------------------------------------------------------------------------------
 
-const scalar = fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constantFrom("a", "b", "c"), fc.boolean());
+const scalar = fc.oneof(
+  fc.integer({ min: -5, max: 5 }),
+  fc.constantFrom("a", "b", "c"),
+  fc.boolean(),
+);
 const priority = fc.constantFrom(50, 100, 1000);
 const leaf = fc.tuple(scalar, priority).map(([v, p]) => mkOverride(p, v));
-const record = fc.dictionary(fc.constantFrom("a", "b", "c", "d"), fc.oneof(leaf, scalar), { maxKeys: 4 });
+const record = fc.dictionary(fc.constantFrom("a", "b", "c", "d"), fc.oneof(leaf, scalar), {
+  maxKeys: 4,
+});
 
 describe("properties", () => {
   it("scalar result is the value of a best-priority definition, whatever the order", () => {
@@ -147,12 +170,21 @@ describe("properties", () => {
   it("keeps list items and their relative order within each definition", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.array(fc.integer(), { maxLength: 4 }), fc.constantFrom("before", "plain", "after")), {
-          maxLength: 5,
-        }),
+        fc.array(
+          fc.tuple(
+            fc.array(fc.integer(), { maxLength: 4 }),
+            fc.constantFrom("before", "plain", "after"),
+          ),
+          {
+            maxLength: 5,
+          },
+        ),
         (lists) => {
           const defs = lists.map(([items, where], i) =>
-            def(where === "before" ? mkBefore(items) : where === "after" ? mkAfter(items) : items, `f${i}.ts`),
+            def(
+              where === "before" ? mkBefore(items) : where === "after" ? mkAfter(items) : items,
+              `f${i}.ts`,
+            ),
           );
           if (defs.length === 0) return;
           const value = mergeDefinitions(defs).value as number[];

@@ -76,7 +76,10 @@ export function pathKey(path: readonly string[]): string {
 }
 
 /** Merges definitions of one value. */
-export function mergeDefinitions(definitions: readonly Definition[], options: MergeOptions = {}): MergeResult {
+export function mergeDefinitions(
+  definitions: readonly Definition[],
+  options: MergeOptions = {},
+): MergeResult {
   const state: MergeState = { provenance: new Map(), conflicts: [], options };
   const defs = definitions.map((d, index) => ({
     value: d.value,
@@ -127,7 +130,10 @@ function merge(input: Def[], path: string[], state: MergeState): unknown {
     const best = bestPriority(defs);
     const winners = defs.filter((d) => d.priority === best);
     // A record or list beaten on priority by a scalar (or the reverse) is a legal override.
-    if (winners.length === 1 || winners.every((d) => isDeepStrictEqual(strip(d.value), strip(winners[0]!.value)))) {
+    if (
+      winners.length === 1 ||
+      winners.every((d) => isDeepStrictEqual(strip(d.value), strip(winners[0]!.value)))
+    ) {
       return mergeScalar(defs, path, state);
     }
     state.conflicts.push({
@@ -184,7 +190,12 @@ function mergeRecord(defs: Def[], path: string[], state: MergeState): Record<str
     for (const d of defs) {
       const record = d.value as Record<string, unknown>;
       if (Object.prototype.hasOwnProperty.call(record, key) && record[key] !== undefined) {
-        children.push({ value: record[key], source: d.source, priority: d.priority, index: d.index });
+        children.push({
+          value: record[key],
+          source: d.source,
+          priority: d.priority,
+          index: d.index,
+        });
       }
     }
     if (children.length === 0) continue;
@@ -200,7 +211,9 @@ function mergeList(defs: Def[], path: string[], state: MergeState): unknown[] {
   const losers = defs.filter((d) => d.priority !== best);
   const chunks = winners.map((d) => {
     const ordered = isOrdered(d.value);
-    const items = ordered ? (d.value as { content: readonly unknown[] }).content : (d.value as unknown[]);
+    const items = ordered
+      ? (d.value as { content: readonly unknown[] }).content
+      : (d.value as unknown[]);
     const order = ordered ? (d.value as { order: number }).order : ORDER.plain;
     return { items, order, def: d };
   });
@@ -209,7 +222,8 @@ function mergeList(defs: Def[], path: string[], state: MergeState): unknown[] {
   let items: unknown[] = chunks.flatMap((c) => c.items.map(strip));
   if (state.options.uniqueLists?.(path)) {
     const unique: unknown[] = [];
-    for (const item of items) if (!unique.some((u) => isDeepStrictEqual(u, item))) unique.push(item);
+    for (const item of items)
+      if (!unique.some((u) => isDeepStrictEqual(u, item))) unique.push(item);
     items = unique;
   }
   state.provenance.set(pathKey(path), {

@@ -26,7 +26,7 @@ import type { Definition, Source } from "../merge/engine.js";
 import { isPlainRecord, mergeDefinitions, strip } from "../merge/engine.js";
 import { contribution as contributionSchema } from "../schema/contribution.js";
 import type { ProgramSource } from "./evaluate.js";
-import { checkAbsolutePath, checkFileTarget, expandHome, splitOptionPath } from "./paths.js";
+import { checkAbsolutePath, checkFileTarget, splitOptionPath } from "./paths.js";
 
 interface BuildInput {
   name: string;
@@ -69,7 +69,8 @@ function normalizeSchedule(schedule: { every: string } | { calendar: Calendar })
 }
 
 function describeProbe(p: Record<string, unknown>): string {
-  if ("command" in p) return `command ${(p.command as ArgvLock).map((a) => (typeof a === "string" ? a : a.bin)).join(" ")}`;
+  if ("command" in p)
+    return `command ${(p.command as ArgvLock).map((a) => (typeof a === "string" ? a : a.bin)).join(" ")}`;
   if ("http" in p) return `http ${String(p.http)}`;
   if ("tcp" in p) return `tcp ${String(p.tcp)}`;
   if ("file" in p) return `file ${String(p.file)}`;
@@ -77,7 +78,9 @@ function describeProbe(p: Record<string, unknown>): string {
 }
 
 function emptyLevel(level: LevelLock): boolean {
-  return Object.values(level).every((v) => (Array.isArray(v) ? v.length === 0 : Object.keys(v as object).length === 0));
+  return Object.values(level).every((v) =>
+    Array.isArray(v) ? v.length === 0 : Object.keys(v as object).length === 0,
+  );
 }
 
 function prune(level: LevelLock): LevelLock | undefined {
@@ -118,7 +121,11 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
         issue.code === "unrecognized_keys"
           ? `\`config\` returns unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `\`${path ? path + "." : ""}${k}\``).join(", ")}`
           : `\`config\` returns an invalid \`${path}\`: ${issue.message}`;
-      err("contribution-invalid", message, "see the Contribution type for the fields and their shapes");
+      err(
+        "contribution-invalid",
+        message,
+        "see the Contribution type for the fields and their shapes",
+      );
     }
     return undefined;
   }
@@ -152,7 +159,8 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
     } as ProbeLock;
   };
 
-  for (const pkg of data.packages ?? []) if (!system.packages.includes(pkg)) system.packages.push(pkg);
+  for (const pkg of data.packages ?? [])
+    if (!system.packages.includes(pkg)) system.packages.push(pkg);
   for (const pkg of data.userPackages ?? []) {
     const target = level(homeLevel).packages;
     if (!target.includes(pkg)) target.push(pkg);
@@ -162,7 +170,11 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
   for (const [target, spec] of Object.entries(data.files ?? {})) {
     const checked = checkFileTarget(target);
     if (!checked.ok) {
-      err("invalid-file-target", `file target \`${JSON.stringify(target).slice(1, -1)}\` ${checked.problem}`, checked.hint);
+      err(
+        "invalid-file-target",
+        `file target \`${JSON.stringify(target).slice(1, -1)}\` ${checked.problem}`,
+        checked.hint,
+      );
       continue;
     }
     if (checked.level === "home" && !host.homeManager) {
@@ -177,7 +189,10 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
     const format = (["text", "json", "yaml", "toml", "ini"] as const).find((f) => f in spec)!;
     const value = (spec as Record<string, unknown>)[format];
     if (spec.merge && !["json", "yaml", "toml"].includes(format)) {
-      err("invalid-file-merge", `file \`${target}\`: \`merge\` needs a structured format (json, yaml or toml), not ${format}`);
+      err(
+        "invalid-file-merge",
+        `file \`${target}\`: \`merge\` needs a structured format (json, yaml or toml), not ${format}`,
+      );
       continue;
     }
     let text: string;
@@ -213,12 +228,18 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
       restart: spec.restart ?? (spec.schedule ? "never" : "on-failure"),
     };
     if ((spec.user || spec.group) && scope !== "system") {
-      err("service-user-scope", `service \`${serviceName}\` sets \`user\`/\`group\`, which only system services can`, 'add `scope: "system"` or remove them');
+      err(
+        "service-user-scope",
+        `service \`${serviceName}\` sets \`user\`/\`group\`, which only system services can`,
+        'add `scope: "system"` or remove them',
+      );
     }
     if (spec.user) service.user = spec.user;
     if (spec.group) service.group = spec.group;
-    if (spec.environment && Object.keys(spec.environment).length) service.environment = spec.environment;
-    if (spec.workingDirectory) service.workingDirectory = absolute(spec.workingDirectory, "working directory");
+    if (spec.environment && Object.keys(spec.environment).length)
+      service.environment = spec.environment;
+    if (spec.workingDirectory)
+      service.workingDirectory = absolute(spec.workingDirectory, "working directory");
     if (spec.after?.length) service.after = [...new Set(spec.after)].sort() as ServiceLock["after"];
     if (spec.schedule) service.schedule = normalizeSchedule(spec.schedule);
     if (spec.logs) service.logs = absolute(spec.logs, "log path");
@@ -240,11 +261,15 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
 
   if (host.zfs) {
     for (const [key, spec] of Object.entries(data.datasets ?? {})) {
-      const mountpoint = spec.mountpoint ? absolute(spec.mountpoint, "dataset mountpoint") : undefined;
+      const mountpoint = spec.mountpoint
+        ? absolute(spec.mountpoint, "dataset mountpoint")
+        : undefined;
       system.datasets[key] = {
         dataset: spec.dataset,
         ...(mountpoint ? { mountpoint } : {}),
-        ...(spec.properties && Object.keys(spec.properties).length ? { properties: spec.properties } : {}),
+        ...(spec.properties && Object.keys(spec.properties).length
+          ? { properties: spec.properties }
+          : {}),
         ...(spec.snapshots ? { snapshots: spec.snapshots } : {}),
       };
     }
@@ -262,8 +287,12 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
   for (const hook of HOOK_NAMES) {
     const value = data.hooks?.[hook];
     if (!value || value.length === 0) continue;
-    const single = value.every((a) => typeof a === "string" || (!Array.isArray(a) && typeof a === "object"));
-    const commands = (single ? [value] : value) as (readonly (string | { bin: string; pkg: string })[])[];
+    const single = value.every(
+      (a) => typeof a === "string" || (!Array.isArray(a) && typeof a === "object"),
+    );
+    const commands = (single ? [value] : value) as (readonly (
+      string | { bin: string; pkg: string }
+    )[])[];
     level(homeLevel).hooks[hook] = commands.map(argvOf);
   }
 
@@ -286,7 +315,10 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
     for (const [path, value] of Object.entries(options)) {
       const segments = splitOptionPath(path);
       if (!segments) {
-        err("invalid-option-path", `raw ${target} option path \`${path}\` is not an attribute path like \`services.tailscale.enable\``);
+        err(
+          "invalid-option-path",
+          `raw ${target} option path \`${path}\` is not an attribute path like \`services.tailscale.enable\``,
+        );
         continue;
       }
       const { value: plain, priority } = unwrapPriority(value);
@@ -312,7 +344,17 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
 }
 
 function emptyRequired(): Required<LevelLock> {
-  return { packages: [], files: {}, env: {}, services: {}, permissions: {}, datasets: {}, wrappers: {}, hooks: {}, raw: [] };
+  return {
+    packages: [],
+    files: {},
+    env: {},
+    services: {},
+    permissions: {},
+    datasets: {},
+    wrappers: {},
+    hooks: {},
+    raw: [],
+  };
 }
 
 type Keyed = { program: string; value: unknown; priority: number; remove: () => void };
@@ -398,7 +440,10 @@ export function checkHostCollisions(
     const defs: Definition[] = group.entries.map((e) => ({
       value: e.value,
       priority: e.priority,
-      source: { file: programs.get(e.program)!.file, what: `program ${e.program}` } satisfies Source,
+      source: {
+        file: programs.get(e.program)!.file,
+        what: `program ${e.program}`,
+      } satisfies Source,
     }));
     const merged = mergeDefinitions(defs, { atomic: () => true });
     if (merged.conflicts.length) {

@@ -26,24 +26,36 @@ const vscode = defineProgram({
   description: "VS Code",
   requires: ["git"],
   conflicts: ["vscodium"],
-  options: z.object({ fontSize: z.number().int().min(6).max(72).default(14).describe("Editor font size") }),
+  options: z.object({
+    fontSize: z.number().int().min(6).max(72).default(14).describe("Editor font size"),
+  }),
   contributes: { git: { ignores: [".vscode/"] } },
   config: ({ options, host }) => ({
     packages: ["vscode"],
     files: {
       [host.platform === "darwin"
         ? "~/Library/Application Support/Code/User/settings.json"
-        : "~/.config/Code/User/settings.json"]: { json: { "editor.fontSize": options.fontSize }, merge: true },
+        : "~/.config/Code/User/settings.json"]: {
+        json: { "editor.fontSize": options.fontSize },
+        merge: true,
+      },
     },
     env: { EDITOR: mkDefault("code --wait") },
   }),
 });
 
-const vscodium = defineProgram({ name: "vscodium", description: "VSCodium", conflicts: ["vscode"] });
+const vscodium = defineProgram({
+  name: "vscodium",
+  description: "VSCodium",
+  conflicts: ["vscode"],
+});
 
 describe("a good workspace", () => {
   it("enables the requires closure and remembers why", () => {
-    const input = memoryWorkspace(hostsConfig({ desk: { programs: { vscode: { fontSize: 16 } } } }), [git, vscode, vscodium]);
+    const input = memoryWorkspace(
+      hostsConfig({ desk: { programs: { vscode: { fontSize: 16 } } } }),
+      [git, vscode, vscodium],
+    );
     const result = evaluate(input);
     expect(result.diagnostics).toEqual([]);
     const lock = result.hosts.get("desk")!.lock!;
@@ -52,7 +64,9 @@ describe("a good workspace", () => {
     expect(lock.programs.vscode!.enabledBy).toEqual({ host: true });
     expect(lock.programs.git!.options.ignores).toEqual([".vscode/"]);
     expect(lock.programs.git!.home!.files![".config/git/ignore"]!.text).toBe(".vscode/\n");
-    expect(lock.programs.vscode!.home!.env).toEqual({ EDITOR: { value: "code --wait", priority: 1000 } });
+    expect(lock.programs.vscode!.home!.env).toEqual({
+      EDITOR: { value: "code --wait", priority: 1000 },
+    });
     expect(lock.programs.vscode!.home!.files![".config/Code/User/settings.json"]).toEqual({
       format: "json",
       merge: true,
@@ -64,13 +78,21 @@ describe("a good workspace", () => {
 
   it("shared defaults lose to host values and to contributions", () => {
     const input = memoryWorkspace(
-      hostsConfig({ a: { programs: { git: { userName: "Host" } } }, b: { programs: { git: true } } }, { git: { userName: "Shared", ignores: ["x"] } }),
+      hostsConfig(
+        { a: { programs: { git: { userName: "Host" } } }, b: { programs: { git: true } } },
+        { git: { userName: "Shared", ignores: ["x"] } },
+      ),
       [git],
     );
     const result = evaluate(input);
     expect(result.diagnostics).toEqual([]);
-    expect(result.hosts.get("a")!.lock!.programs.git!.options).toMatchObject({ userName: "Host", ignores: ["x"] });
-    expect(result.hosts.get("b")!.lock!.programs.git!.options).toMatchObject({ userName: "Shared" });
+    expect(result.hosts.get("a")!.lock!.programs.git!.options).toMatchObject({
+      userName: "Host",
+      ignores: ["x"],
+    });
+    expect(result.hosts.get("b")!.lock!.programs.git!.options).toMatchObject({
+      userName: "Shared",
+    });
   });
 
   it("gives `config` the option types (type-level)", () => {
@@ -97,11 +119,17 @@ describe("a good workspace", () => {
       overrides: { darwin: () => ({ env: { B: "mac" } }) },
     });
     const input = memoryWorkspace(
-      hostsConfig({ mac: { platform: "darwin", programs: { tool: true } }, pc: { programs: { tool: true } } }),
+      hostsConfig({
+        mac: { platform: "darwin", programs: { tool: true } },
+        pc: { programs: { tool: true } },
+      }),
       [p],
     );
     const r = evaluate(input);
-    expect(r.hosts.get("mac")!.lock!.programs.tool!.home!.env).toEqual({ A: { value: "1", priority: 100 }, B: { value: "mac", priority: 100 } });
+    expect(r.hosts.get("mac")!.lock!.programs.tool!.home!.env).toEqual({
+      A: { value: "1", priority: 100 },
+      B: { value: "mac", priority: 100 },
+    });
     expect(r.hosts.get("pc")!.lock!.programs.tool!.home!.env!.B!.value).toBe("2");
   });
 
@@ -120,7 +148,9 @@ describe("a good workspace", () => {
         },
       }),
     });
-    const r = evaluate(memoryWorkspace(hostsConfig({ mac: { platform: "darwin", programs: { job: true } } }), [p]));
+    const r = evaluate(
+      memoryWorkspace(hostsConfig({ mac: { platform: "darwin", programs: { job: true } } }), [p]),
+    );
     expect(r.hosts.get("mac")!.lock!.programs.job!.home!.services!.run).toEqual({
       unit: "setup-mac-job-run",
       label: "org.setup-mac.job.run",
@@ -138,9 +168,16 @@ describe("a good workspace", () => {
     const p = defineProgram({
       name: "db",
       description: "d",
-      config: () => ({ datasets: { data: { dataset: "tank/db", snapshots: { keep: 7, every: "daily" } } } }),
+      config: () => ({
+        datasets: { data: { dataset: "tank/db", snapshots: { keep: 7, every: "daily" } } },
+      }),
     });
-    const r = evaluate(memoryWorkspace(hostsConfig({ z: { zfs: true, programs: { db: true } }, n: { programs: { db: true } } }), [p]));
+    const r = evaluate(
+      memoryWorkspace(
+        hostsConfig({ z: { zfs: true, programs: { db: true } }, n: { programs: { db: true } } }),
+        [p],
+      ),
+    );
     expect(r.hosts.get("z")!.lock!.programs.db!.system!.datasets).toEqual({
       data: { dataset: "tank/db", snapshots: { keep: 7, every: "daily" } },
     });
@@ -148,9 +185,19 @@ describe("a good workspace", () => {
   });
 
   it("a mkForce file definition owns the target; the other program drops it", () => {
-    const a = defineProgram({ name: "a", description: "a", config: () => ({ files: { "/etc/x.conf": mkForce({ text: "a" }) } }) });
-    const b = defineProgram({ name: "b", description: "b", config: () => ({ files: { "/etc/x.conf": { text: "b" } } }) });
-    const r = evaluate(memoryWorkspace(hostsConfig({ h: { programs: { a: true, b: true } } }), [a, b]));
+    const a = defineProgram({
+      name: "a",
+      description: "a",
+      config: () => ({ files: { "/etc/x.conf": mkForce({ text: "a" }) } }),
+    });
+    const b = defineProgram({
+      name: "b",
+      description: "b",
+      config: () => ({ files: { "/etc/x.conf": { text: "b" } } }),
+    });
+    const r = evaluate(
+      memoryWorkspace(hostsConfig({ h: { programs: { a: true, b: true } } }), [a, b]),
+    );
     expect(r.diagnostics).toEqual([]);
     expect(r.hosts.get("h")!.lock!.programs.a!.system!.files!["x.conf"]!.text).toBe("a");
     expect(r.hosts.get("h")!.lock!.programs.b!.system).toBeUndefined();
@@ -158,7 +205,8 @@ describe("a good workspace", () => {
 });
 
 describe("bad input: every problem reported, clearly", () => {
-  const run = (config: string, programs = [git, vscode, vscodium]) => messages(memoryWorkspace(config, programs));
+  const run = (config: string, programs = [git, vscode, vscodium]) =>
+    messages(memoryWorkspace(config, programs));
 
   it("unknown program, with did-you-mean and the line", () => {
     expect(run(hostsConfig({ desk: { programs: { vscdoe: true } } }))).toEqual([
@@ -192,7 +240,14 @@ describe("bad input: every problem reported, clearly", () => {
 
   it("conflicting programs, with why each is on", () => {
     const ide = defineProgram({ name: "ide", description: "i", requires: ["vscodium"] });
-    expect(run(hostsConfig({ h: { programs: { vscode: true, ide: true } } }), [git, vscode, vscodium, ide])).toEqual([
+    expect(
+      run(hostsConfig({ h: { programs: { vscode: true, ide: true } } }), [
+        git,
+        vscode,
+        vscodium,
+        ide,
+      ]),
+    ).toEqual([
       "programs/test/vscode.ts: error[conflicting-programs] (host h): `vscode` conflicts with `vscodium`, and both are enabled:\n" +
         "  `vscode` is on because the host enables it\n" +
         "  `vscodium` is on because `ide` requires `vscodium` (`ide` is enabled by the host)\n" +
@@ -201,8 +256,16 @@ describe("bad input: every problem reported, clearly", () => {
   });
 
   it("two modules owning one file target", () => {
-    const a = defineProgram({ name: "a", description: "a", config: () => ({ files: { "~/.x": { text: "a" } } }) });
-    const b = defineProgram({ name: "b", description: "b", config: () => ({ files: { "~/.x": { text: "b" } } }) });
+    const a = defineProgram({
+      name: "a",
+      description: "a",
+      config: () => ({ files: { "~/.x": { text: "a" } } }),
+    });
+    const b = defineProgram({
+      name: "b",
+      description: "b",
+      config: () => ({ files: { "~/.x": { text: "b" } } }),
+    });
     expect(run(hostsConfig({ h: { programs: { a: true, b: true } } }), [a, b])).toEqual([
       "programs/test/a.ts: error[file-target-conflict] (host h): file target `~/.x` is defined differently by more than one program at the same priority:\n" +
         "  program a (programs/test/a.ts)\n" +
@@ -212,9 +275,19 @@ describe("bad input: every problem reported, clearly", () => {
   });
 
   it("equal-priority scalar conflict names both files and the fix", () => {
-    const a = defineProgram({ name: "a", description: "a", contributes: { git: { userName: "A" } } });
-    const b = defineProgram({ name: "b", description: "b", contributes: { git: { userName: "B" } } });
-    expect(run(hostsConfig({ h: { programs: { a: true, b: true, git: true } } }), [git, a, b])).toEqual([
+    const a = defineProgram({
+      name: "a",
+      description: "a",
+      contributes: { git: { userName: "A" } },
+    });
+    const b = defineProgram({
+      name: "b",
+      description: "b",
+      contributes: { git: { userName: "B" } },
+    });
+    expect(
+      run(hostsConfig({ h: { programs: { a: true, b: true, git: true } } }), [git, a, b]),
+    ).toEqual([
       "programs/test/a.ts: error[option-conflict] (host h): option `git.userName` has conflicting values at plain (100):\n" +
         '  "A" from programs/test/a.ts (contributes.git)\n' +
         '  "B" from programs/test/b.ts (contributes.git)\n' +
@@ -268,7 +341,11 @@ describe("bad input: every problem reported, clearly", () => {
   });
 
   it("a typo in what config returns", () => {
-    const typo = defineProgram({ name: "typo", description: "t", config: () => ({ servics: {} }) as never });
+    const typo = defineProgram({
+      name: "typo",
+      description: "t",
+      config: () => ({ servics: {} }) as never,
+    });
     expect(run(hostsConfig({ h: { programs: { typo: true } } }), [typo])).toEqual([
       "programs/test/typo.ts: error[contribution-invalid] (host h): `config` returns unknown key `servics`\n  fix: see the Contribution type for the fields and their shapes",
     ]);
@@ -307,7 +384,9 @@ describe("the config file", () => {
   });
 
   it("invalid values point at their key", () => {
-    const r = parseConfig('{\n  // hosts\n  "hosts": {\n    "mac": { "platform": "windows", "system": "x86_64-linux", "user": "lars" }\n  }\n}\n');
+    const r = parseConfig(
+      '{\n  // hosts\n  "hosts": {\n    "mac": { "platform": "windows", "system": "x86_64-linux", "user": "lars" }\n  }\n}\n',
+    );
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.diagnostics.map(formatDiagnosticPlain)).toEqual([

@@ -88,11 +88,18 @@ export function evaluateHost(input: EvaluateInput, host: string): HostEvaluation
 
   if (!info.system.endsWith(info.platform === "darwin" ? "-darwin" : "-linux")) {
     diagnostics.push(
-      diagnostic("host-system-mismatch", `host \`${host}\` is ${info.platform} but its system is ${info.system}`, {
-        host,
-        location: locate(doc, ["hosts", host, "system"]),
-        hint: info.platform === "darwin" ? 'use "aarch64-darwin" or "x86_64-darwin"' : 'use "x86_64-linux" or "aarch64-linux"',
-      }),
+      diagnostic(
+        "host-system-mismatch",
+        `host \`${host}\` is ${info.platform} but its system is ${info.system}`,
+        {
+          host,
+          location: locate(doc, ["hosts", host, "system"]),
+          hint:
+            info.platform === "darwin"
+              ? 'use "aarch64-darwin" or "x86_64-darwin"'
+              : 'use "x86_64-linux" or "aarch64-linux"',
+        },
+      ),
     );
   }
   if (diagnostics.length) return result;
@@ -107,7 +114,9 @@ export function evaluateHost(input: EvaluateInput, host: string): HostEvaluation
 
   // Function-valued contributions read the contributor's options: evaluate contributors first.
   const { order: optionOrder, cycles } = topologicalOrder([...enabled.keys()], (target) =>
-    [...enabled.keys()].filter((from) => typeof programs.get(from)!.program.contributes?.[target] === "function"),
+    [...enabled.keys()].filter(
+      (from) => typeof programs.get(from)!.program.contributes?.[target] === "function",
+    ),
   );
   for (const cycle of cycles) {
     diagnostics.push(
@@ -180,7 +189,11 @@ function resolveOptions(
   const defs: Definition[] = [];
   const shared = doc.config.defaults?.[name];
   if (shared) {
-    defs.push({ value: shared, source: { file: doc.file, what: `defaults.${name}` }, priority: PRIORITY.sharedDefault });
+    defs.push({
+      value: shared,
+      source: { file: doc.file, what: `defaults.${name}` },
+      priority: PRIORITY.sharedDefault,
+    });
   }
   const entry = doc.config.hosts[host]?.programs?.[name];
   if (isPlainRecord(entry)) {
@@ -194,20 +207,28 @@ function resolveOptions(
       value = typeof contribution === "function" ? contribution(context(from)) : contribution;
     } catch (error) {
       diagnostics.push(
-        diagnostic("contribution-throws", `\`contributes.${name}\` throws: ${(error as Error).message}`, {
-          host,
-          location: { file: programs.get(from)!.file },
-          hint: "a contribution must return option values for the target program",
-        }),
+        diagnostic(
+          "contribution-throws",
+          `\`contributes.${name}\` throws: ${(error as Error).message}`,
+          {
+            host,
+            location: { file: programs.get(from)!.file },
+            hint: "a contribution must return option values for the target program",
+          },
+        ),
       );
       continue;
     }
     if (!isPlainRecord(value)) {
       diagnostics.push(
-        diagnostic("contribution-invalid", `\`contributes.${name}\` must be an object of option values`, {
-          host,
-          location: { file: programs.get(from)!.file },
-        }),
+        diagnostic(
+          "contribution-invalid",
+          `\`contributes.${name}\` must be an object of option values`,
+          {
+            host,
+            location: { file: programs.get(from)!.file },
+          },
+        ),
       );
       continue;
     }
@@ -237,7 +258,8 @@ function resolveOptions(
   if (bad) return undefined;
 
   const merged = mergeDefinitions(defs);
-  for (const conflict of merged.conflicts) diagnostics.push(conflictDiagnostic(doc, host, name, conflict));
+  for (const conflict of merged.conflicts)
+    diagnostics.push(conflictDiagnostic(doc, host, name, conflict));
   if (merged.conflicts.length) return undefined;
 
   const value = (merged.value ?? {}) as Record<string, unknown>;
@@ -262,7 +284,8 @@ function resolveOptions(
   const out = parsed.data as Record<string, unknown>;
   const defaults = new Set<string>();
   for (const key of Object.keys(out)) {
-    if (!findProvenance(merged.provenance, [key]) && !hasPrefix(merged.provenance, key)) defaults.add(key);
+    if (!findProvenance(merged.provenance, [key]) && !hasPrefix(merged.provenance, key))
+      defaults.add(key);
   }
   return { value: out, provenance: merged.provenance, defaults };
 }
@@ -274,7 +297,10 @@ function hasPrefix(provenance: Map<string, Provenance>, key: string): boolean {
 }
 
 /** The provenance of a path, or of its nearest parent that has one. */
-export function findProvenance(provenance: Map<string, Provenance>, path: string[]): Provenance | undefined {
+export function findProvenance(
+  provenance: Map<string, Provenance>,
+  path: string[],
+): Provenance | undefined {
   for (let n = path.length; n > 0; n--) {
     const p = provenance.get(pathKey(path.slice(0, n)));
     if (p) return p;
@@ -286,8 +312,15 @@ export function describeSource(source: Source): string {
   return `${source.file} (${source.what})`;
 }
 
-function conflictDiagnostic(doc: EvaluateInput["config"], host: string, name: string, c: MergeConflict): Diagnostic {
-  const lines = c.definitions.map((d) => `  ${JSON.stringify(d.value)} from ${describeSource(d.source)}`);
+function conflictDiagnostic(
+  doc: EvaluateInput["config"],
+  host: string,
+  name: string,
+  c: MergeConflict,
+): Diagnostic {
+  const lines = c.definitions.map(
+    (d) => `  ${JSON.stringify(d.value)} from ${describeSource(d.source)}`,
+  );
   const what =
     c.kind === "shape"
       ? `option \`${name}.${c.path.join(".")}\` is defined with values of different kinds at ${describePriority(c.priority)}:`
@@ -316,4 +349,3 @@ export function evaluate(input: EvaluateInput, hosts?: readonly string[]): Evalu
   }
   return { hosts: out, diagnostics };
 }
-

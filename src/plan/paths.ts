@@ -39,7 +39,11 @@ export function checkFileTarget(target: string): TargetCheck {
   }
   const problem = segmentsProblem(rel);
   if (problem) {
-    return { ok: false, problem, hint: "use a plain path below the home directory or /etc, without `..`" };
+    return {
+      ok: false,
+      problem,
+      hint: "use a plain path below the home directory or /etc, without `..`",
+    };
   }
   return { ok: true, level, rel };
 }
@@ -52,9 +56,13 @@ export function expandHome(path: string, home: string): string {
 }
 
 /** Checks a path used for permissions, logs, working directories: absolute after `~` expansion, no `..`. */
-export function checkAbsolutePath(path: string, home: string): { ok: true; path: string } | { ok: false; problem: string } {
+export function checkAbsolutePath(
+  path: string,
+  home: string,
+): { ok: true; path: string } | { ok: false; problem: string } {
   const expanded = expandHome(path, home);
-  if (!expanded.startsWith("/")) return { ok: false, problem: "is not absolute (start it with `/` or `~/`)" };
+  if (!expanded.startsWith("/"))
+    return { ok: false, problem: "is not absolute (start it with `/` or `~/`)" };
   if (expanded.includes("\0")) return { ok: false, problem: "contains a NUL byte" };
   if (/[\r\n]/.test(expanded)) return { ok: false, problem: "contains a newline" };
   if (expanded.split("/").includes("..")) return { ok: false, problem: "contains `..`" };

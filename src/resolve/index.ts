@@ -84,21 +84,31 @@ export function resolveHost(
       if (!programs.has(req)) {
         const suggestion = didYouMean(req, programs.keys());
         diagnostics.push(
-          diagnostic("unknown-requirement", `program \`${name}\` requires \`${req}\`, which does not exist`, {
-            host,
-            location: { file: info.file },
-            hint: suggestion ? `did you mean \`${suggestion}\`?` : `add programs/<category>/${req}.ts or remove it from \`requires\``,
-          }),
+          diagnostic(
+            "unknown-requirement",
+            `program \`${name}\` requires \`${req}\`, which does not exist`,
+            {
+              host,
+              location: { file: info.file },
+              hint: suggestion
+                ? `did you mean \`${suggestion}\`?`
+                : `add programs/<category>/${req}.ts or remove it from \`requires\``,
+            },
+          ),
         );
         continue;
       }
       if (disabled.has(req)) {
         diagnostics.push(
-          diagnostic("required-but-disabled", `\`${name}\` requires \`${req}\`, but the host turns \`${req}\` off`, {
-            host,
-            location: locate(doc, ["hosts", host, "programs", req]),
-            hint: `remove \`"${req}": false\` from hosts.${host}.programs, or disable \`${name}\``,
-          }),
+          diagnostic(
+            "required-but-disabled",
+            `\`${name}\` requires \`${req}\`, but the host turns \`${req}\` off`,
+            {
+              host,
+              location: locate(doc, ["hosts", host, "programs", req]),
+              hint: `remove \`"${req}": false\` from hosts.${host}.programs, or disable \`${name}\``,
+            },
+          ),
         );
         continue;
       }
@@ -163,11 +173,15 @@ export function resolveHost(
   );
   for (const cycle of cycles) {
     diagnostics.push(
-      diagnostic("requires-cycle", `\`requires\` forms a cycle: ${[...cycle, cycle[0]].join(" → ")}`, {
-        host,
-        location: { file: programs.get(cycle[0]!)!.file },
-        hint: "programs are set up in `requires` order, so it cannot be circular; drop one of these `requires` (use `contributes` for integration)",
-      }),
+      diagnostic(
+        "requires-cycle",
+        `\`requires\` forms a cycle: ${[...cycle, cycle[0]].join(" → ")}`,
+        {
+          host,
+          location: { file: programs.get(cycle[0]!)!.file },
+          hint: "programs are set up in `requires` order, so it cannot be circular; drop one of these `requires` (use `contributes` for integration)",
+        },
+      ),
     );
   }
 
@@ -191,7 +205,10 @@ export function explainEnabled(name: string, enabled: ReadonlyMap<string, Enable
     current = next;
   }
   if (chain.length === 1) return "the host enables it";
-  return `${chain.slice(1).map((n, i) => `\`${n}\` requires \`${chain[i]}\``).join(", ")} (\`${chain[chain.length - 1]}\` is enabled by the host)`;
+  return `${chain
+    .slice(1)
+    .map((n, i) => `\`${n}\` requires \`${chain[i]}\``)
+    .join(", ")} (\`${chain[chain.length - 1]}\` is enabled by the host)`;
 }
 
 function rootCause(name: string, enabled: ReadonlyMap<string, EnabledBy>): string {
@@ -241,7 +258,10 @@ export function topologicalOrder(
   return { order: [...order, ...rest], cycles: findCycles(rest, dependencies) };
 }
 
-function findCycles(nodes: readonly string[], dependencies: (node: string) => readonly string[]): string[][] {
+function findCycles(
+  nodes: readonly string[],
+  dependencies: (node: string) => readonly string[],
+): string[][] {
   const inRest = new Set(nodes);
   const cycles: string[][] = [];
   const covered = new Set<string>();

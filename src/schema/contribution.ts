@@ -31,7 +31,9 @@ export const argv = z
   .array(z.union([safeString, binRef]))
   .min(1, { message: "a command needs at least the program to run" });
 
-const octalMode = z.string().regex(/^0?[0-7]{3,4}$/, { message: 'is not an octal mode like "0644"' });
+const octalMode = z
+  .string()
+  .regex(/^0?[0-7]{3,4}$/, { message: 'is not an octal mode like "0644"' });
 
 const fileCommon = { mode: octalMode.optional(), merge: z.boolean().optional() };
 export const fileSpec = z.union([
@@ -52,7 +54,9 @@ const calendarPoint = z.strictObject({
 
 export const schedule = z.union([
   z.strictObject({
-    every: z.string().regex(/^\d+(s|m|h|d)$/, { message: 'is not a duration like "30s", "15m", "6h" or "1d"' }),
+    every: z
+      .string()
+      .regex(/^\d+(s|m|h|d)$/, { message: 'is not a duration like "30s", "15m", "6h" or "1d"' }),
   }),
   z.strictObject({
     calendar: z.union([z.enum(["hourly", "daily", "weekly", "monthly"]), calendarPoint]),
@@ -72,25 +76,37 @@ export const healthCheck = z.union([
     ...probeCommon,
   }),
   z.strictObject({
-    tcp: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'is not "host:port"' }),
+    tcp: z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, { message: 'is not "host:port"' }),
     ...probeCommon,
   }),
   z.strictObject({ file: lineString, ...probeCommon }),
   z.strictObject({ service: lineString, ...probeCommon }),
 ]);
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "is not an environment variable name" });
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "is not an environment variable name" });
 
 export const serviceSpec = z.strictObject({
   description: lineString.optional(),
   command: argv,
   scope: z.enum(["user", "system"]).optional(),
-  user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, { message: "is not a user name" }).optional(),
-  group: z.string().regex(/^[a-z_][a-z0-9_-]*$/, { message: "is not a group name" }).optional(),
+  user: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]*$/, { message: "is not a user name" })
+    .optional(),
+  group: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_-]*$/, { message: "is not a group name" })
+    .optional(),
   restart: z.enum(["on-failure", "always", "never"]).optional(),
   environment: z.record(envName, lineString).optional(),
   workingDirectory: lineString.optional(),
-  after: z.array(z.enum(["network", "network-online", "local-fs", "time-sync", "graphical"])).optional(),
+  after: z
+    .array(z.enum(["network", "network-online", "local-fs", "time-sync", "graphical"]))
+    .optional(),
   schedule: schedule.optional(),
   logs: lineString.optional(),
   health: healthCheck.optional(),
@@ -119,7 +135,10 @@ export const datasetSpec = z.strictObject({
 
 export const wrapperSpec = z.strictObject({
   package: attrPath.optional(),
-  binary: z.string().regex(/^[A-Za-z0-9._+-]+$/).optional(),
+  binary: z
+    .string()
+    .regex(/^[A-Za-z0-9._+-]+$/)
+    .optional(),
   addFlags: z.array(lineString).optional(),
   env: z.record(envName, lineString).optional(),
 });
@@ -156,11 +175,18 @@ export const programShape = z.object({
   }),
   description: lineString.min(1, { message: "must not be empty" }),
   homepage: z.string().optional(),
-  platforms: z.array(z.enum(["darwin", "nixos"])).min(1).optional(),
+  platforms: z
+    .array(z.enum(["darwin", "nixos"]))
+    .min(1)
+    .optional(),
   requires: z.array(z.string()).optional(),
   conflicts: z.array(z.string()).optional(),
-  options: z.custom<z.ZodObject>((v) => v instanceof z.ZodObject, { message: "must be a z.object(...)" }).optional(),
+  options: z
+    .custom<z.ZodObject>((v) => v instanceof z.ZodObject, { message: "must be a z.object(...)" })
+    .optional(),
   config: z.function().optional(),
   overrides: z.partialRecord(z.enum(["darwin", "nixos"]), z.function()).optional(),
-  contributes: z.record(z.string(), z.union([z.record(z.string(), z.unknown()), z.function()])).optional(),
+  contributes: z
+    .record(z.string(), z.union([z.record(z.string(), z.unknown()), z.function()]))
+    .optional(),
 });

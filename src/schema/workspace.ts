@@ -12,11 +12,9 @@ export const programEntry = z.union([z.boolean(), z.record(z.string(), z.unknown
 
 export const hostConfig = z.strictObject({
   platform: z.enum(["darwin", "nixos"], { error: 'must be "darwin" or "nixos"' }),
-  system: z
-    .string()
-    .regex(/^(aarch64|x86_64|i686|armv7l|riscv64)-(darwin|linux)$/, {
-      message: 'is not a Nix system like "aarch64-darwin" or "x86_64-linux"',
-    }),
+  system: z.string().regex(/^(aarch64|x86_64|i686|armv7l|riscv64)-(darwin|linux)$/, {
+    message: 'is not a Nix system like "aarch64-darwin" or "x86_64-linux"',
+  }),
   user: z.string().regex(/^[a-z_][a-z0-9_.-]*$/, { message: "is not a user name" }),
   home: z
     .string()

@@ -36,19 +36,32 @@ describe("the CLI on the bundled example", () => {
   });
 
   it("--json gives the same data, filtered by --enabled and --category", () => {
-    const r = cli(["--workspace", EXAMPLE, "--json", "programs", "list", "--enabled", "--category", "editors"], { env });
+    const r = cli(
+      ["--workspace", EXAMPLE, "--json", "programs", "list", "--enabled", "--category", "editors"],
+      { env },
+    );
     expect(r.code).toBe(0);
-    const data = JSON.parse(r.stdout) as { programs: { name: string; enabledOn: Record<string, unknown> }[] };
+    const data = JSON.parse(r.stdout) as {
+      programs: { name: string; enabledOn: Record<string, unknown> }[];
+    };
     expect(data.programs.map((p) => p.name)).toEqual(["vscode"]);
-    expect(data.programs[0]!.enabledOn).toEqual({ "evo-x2": { host: true }, macbook: { host: true } });
+    expect(data.programs[0]!.enabledOn).toEqual({
+      "evo-x2": { host: true },
+      macbook: { host: true },
+    });
   });
 
   it("programs info explains where each value comes from", () => {
     const r = cli(["--workspace", EXAMPLE, "--json", "programs", "info", "vscode"], { env });
     expect(r.code).toBe(0);
-    const info = JSON.parse(r.stdout) as { options: { name: string; values: Record<string, { value: unknown; from: string[] }> }[] };
+    const info = JSON.parse(r.stdout) as {
+      options: { name: string; values: Record<string, { value: unknown; from: string[] }> }[];
+    };
     const fontSize = info.options.find((o) => o.name === "fontSize")!;
-    expect(fontSize.values.macbook).toMatchObject({ value: 15, from: ["setup-mac.jsonc (hosts.macbook.programs.vscode)"] });
+    expect(fontSize.values.macbook).toMatchObject({
+      value: 15,
+      from: ["setup-mac.jsonc (hosts.macbook.programs.vscode)"],
+    });
   });
 
   it("check passes and build is byte-stable", () => {
@@ -68,8 +81,12 @@ describe("the CLI on the bundled example", () => {
     const out = join(dir, "previews");
     const r = cli(["--workspace", dir, "build", "--out", out], { env });
     expect(r.code).toBe(0);
-    expect(existsSync(join(out, "evo-x2/systemd/system/setup-mac-ollama-server.service"))).toBe(true);
-    expect(existsSync(join(out, "macbook/launchd/LaunchAgents/org.setup-mac.ollama.server.plist"))).toBe(true);
+    expect(existsSync(join(out, "evo-x2/systemd/system/setup-mac-ollama-server.service"))).toBe(
+      true,
+    );
+    expect(
+      existsSync(join(out, "macbook/launchd/LaunchAgents/org.setup-mac.ollama.server.plist")),
+    ).toBe(true);
   });
 });
 
@@ -82,7 +99,9 @@ describe("failures: exit codes and messages", () => {
     rmSync(join(dir, "setup-mac/schema.json"));
     const r = cli(["--workspace", dir, "build"], { env });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^setup-mac\.jsonc:\d+:\d+: error\[unknown-program\] \(host \w[\w-]*\): unknown program `fsh`\n  fix: did you mean `fish`\?/m);
+    expect(r.stderr).toMatch(
+      /^setup-mac\.jsonc:\d+:\d+: error\[unknown-program\] \(host \w[\w-]*\): unknown program `fsh`\n {2}fix: did you mean `fish`\?/m,
+    );
     expect(readFileSync(join(dir, "setup-mac.lock.json"), "utf8")).toBe(lockBefore);
     expect(existsSync(join(dir, "setup-mac/schema.json"))).toBe(false);
     const check = cli(["--workspace", dir, "--json", "check"], { env });
@@ -109,6 +128,8 @@ describe("failures: exit codes and messages", () => {
   it("an unknown host is a clear error with a suggestion", () => {
     const r = cli(["--workspace", EXAMPLE, "--host", "macbok", "check"], { env });
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("setup-mac.jsonc: error[unknown-host]: there is no host `macbok` in setup-mac.jsonc\n  fix: did you mean `macbook`?\n");
+    expect(r.stderr).toBe(
+      "setup-mac.jsonc: error[unknown-host]: there is no host `macbok` in setup-mac.jsonc\n  fix: did you mean `macbook`?\n",
+    );
   });
 });

@@ -8,7 +8,11 @@ import type { EvaluateInput, ProgramSource } from "../../src/plan/evaluate.js";
 import { evaluate } from "../../src/plan/evaluate.js";
 
 /** Builds an evaluation input; each program lives at `programs/<category>/<name>.ts`. */
-export function memoryWorkspace(configText: string, programs: AnyProgram[], category = "test"): EvaluateInput {
+export function memoryWorkspace(
+  configText: string,
+  programs: AnyProgram[],
+  category = "test",
+): EvaluateInput {
   const parsed = parseConfig(configText);
   if (!parsed.ok) throw new Error(parsed.diagnostics.map(formatDiagnosticPlain).join("\n"));
   const map = new Map<string, ProgramSource>();
@@ -24,7 +28,18 @@ export function memoryWorkspace(configText: string, programs: AnyProgram[], cate
 }
 
 /** A config with one host per entry; `programs` is the host's programs object. */
-export function hostsConfig(hosts: Record<string, { platform?: "darwin" | "nixos"; programs: Record<string, unknown>; zfs?: boolean; homeManager?: boolean }>, defaults?: Record<string, unknown>): string {
+export function hostsConfig(
+  hosts: Record<
+    string,
+    {
+      platform?: "darwin" | "nixos";
+      programs: Record<string, unknown>;
+      zfs?: boolean;
+      homeManager?: boolean;
+    }
+  >,
+  defaults?: Record<string, unknown>,
+): string {
   const out: Record<string, unknown> = {};
   for (const [name, h] of Object.entries(hosts)) {
     const platform = h.platform ?? "nixos";

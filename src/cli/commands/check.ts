@@ -14,7 +14,9 @@ export async function run(ctx: CommandContext): Promise<void> {
   for (const d of result.diagnostics) output.err(formatDiagnostic(d, c) + "\n");
   for (const h of result.hosts) {
     const mark = h.ok ? c.green("ok") : c.red("failed");
-    output.out(`${mark}  ${c.bold(h.name)} ${c.dim(`(${h.platform})`)}: ${h.enabled} program${h.enabled === 1 ? "" : "s"} enabled`);
+    output.out(
+      `${mark}  ${c.bold(h.name)} ${c.dim(`(${h.platform})`)}: ${h.enabled} program${h.enabled === 1 ? "" : "s"} enabled`,
+    );
   }
   const errors = result.diagnostics.filter((d) => d.severity === "error").length;
   const warnings = result.diagnostics.length - errors;

@@ -17,16 +17,22 @@ export async function run(ctx: CommandContext, name: string): Promise<void> {
   }
   const c = colors(output);
   const lines: string[] = [];
-  lines.push(`${c.bold(info.name)} ${c.dim(`(${info.category || "uncategorised"})`)} — ${info.description}`);
+  lines.push(
+    `${c.bold(info.name)} ${c.dim(`(${info.category || "uncategorised"})`)} — ${info.description}`,
+  );
   lines.push(`${c.dim("file:")}       ${info.file}`);
   lines.push(`${c.dim("platforms:")}  ${info.platforms.join(", ")}`);
   if (info.homepage) lines.push(`${c.dim("homepage:")}   ${info.homepage}`);
   if (info.requires.length) lines.push(`${c.dim("requires:")}   ${info.requires.join(", ")}`);
   if (info.conflicts.length) lines.push(`${c.dim("conflicts:")}  ${info.conflicts.join(", ")}`);
-  if (info.contributesTo.length) lines.push(`${c.dim("contributes to:")} ${info.contributesTo.join(", ")}`);
+  if (info.contributesTo.length)
+    lines.push(`${c.dim("contributes to:")} ${info.contributesTo.join(", ")}`);
   const hosts = Object.keys(info.enabledOn);
-  lines.push(`${c.dim("enabled on:")} ${hosts.length ? hosts.map((h) => `${c.green(h)} (${info.reasons[h]})`).join("; ") : "no host"}`);
-  for (const [host, problem] of Object.entries(info.problems)) lines.push(c.red(`  ${host}: ${problem} (run \`setup-mac check\`)`));
+  lines.push(
+    `${c.dim("enabled on:")} ${hosts.length ? hosts.map((h) => `${c.green(h)} (${info.reasons[h]})`).join("; ") : "no host"}`,
+  );
+  for (const [host, problem] of Object.entries(info.problems))
+    lines.push(c.red(`  ${host}: ${problem} (run \`setup-mac check\`)`));
   output.out(lines.join("\n"));
   if (info.options.length === 0) {
     output.out("\nNo options.");
@@ -36,7 +42,12 @@ export async function run(ctx: CommandContext, name: string): Promise<void> {
   output.out(
     table(
       ["OPTION", "TYPE", "DEFAULT", "DESCRIPTION"],
-      info.options.map((o) => [c.bold(o.name), o.type, "default" in o ? short(o.default) : c.dim("(required)"), o.description ?? ""]),
+      info.options.map((o) => [
+        c.bold(o.name),
+        o.type,
+        "default" in o ? short(o.default) : c.dim("(required)"),
+        o.description ?? "",
+      ]),
       c,
     ),
   );
