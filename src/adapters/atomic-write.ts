@@ -1,6 +1,81 @@
-import writeFileAtomicLib from "write-file-atomic";
+/**
+ * Atomic file replacement (write a temp file, fsync, rename) through `write-file-atomic`, and the
+ * clean-up of the temp files it leaves behind when the process is killed mid-write.
+ */
+import { readdir, stat, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import writeFileAtomicImpl from "write-file-atomic";
 
-/** Writes a file atomically (temp file, fsync, rename): readers see the old or the new bytes. */
-export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
-  await writeFileAtomicLib(path, data, { fsync: true });
+/** Options for {@link writeFileAtomic}. */
+export interface AtomicWriteOptions {
+  /** File mode for a new file (an existing file keeps its mode). */
+  mode?: number;
+}
+
+/**
+ * Replace `path` with `data` atomically and durably: readers see the old or the new contents,
+ * never a truncated file, and the data is fsynced before the rename.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Buffer,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  await writeFileAtomicImpl(path, data, {
+    fsync: true,
+    encoding: "utf8",
+    ...(options.mode === undefined ? {} : { mode: options.mode }),
+  });
+}
+
+/** Options for {@link sweepTempFiles}. */
+export interface SweepOptions {
+  /**
+   * Only remove temp files whose last change is at least this many milliseconds old (default 0).
+   * Without the workspace lock held, pass a margin so another writer's live temp file survives.
+   */
+  olderThanMs?: number;
+  /** The current time, for `olderThanMs` (default: now). */
+  now?: Date;
+}
+
+/** Escapes a string for use inside a regular expression. */
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Remove the `<baseName>.<number>` temp files `write-file-atomic` leaves in `dir` when a write
+ * is killed before its rename. Returns the paths removed; a missing `dir` removes nothing.
+ */
+export async function sweepTempFiles(
+  dir: string,
+  baseName: string,
+  options: SweepOptions = {},
+): Promise<string[]> {
+  // write-file-atomic names its temp file `<target>.<uint32 of a sha1>`: decimal digits only.
+  const pattern = new RegExp(`^${escapeRegExp(baseName)}\\.\\d+$`);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  const now = (options.now ?? new Date()).getTime();
+  const olderThanMs = options.olderThanMs ?? 0;
+  const removed: string[] = [];
+  for (const name of names.filter((n) => pattern.test(n)).sort()) {
+    const path = join(dir, name);
+    try {
+      const info = await stat(path);
+      if (!info.isFile() || now - info.mtimeMs < olderThanMs) continue;
+      await unlink(path);
+      removed.push(path);
+    } catch (error) {
+      // Gone already (another sweep, or the writer finished its rename): nothing to do.
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
+  return removed;
 }
