@@ -234,6 +234,13 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
         'add `scope: "system"` or remove them',
       );
     }
+    if (spec.schedule && spec.restart === "always") {
+      err(
+        "service-schedule-restart",
+        `service \`${serviceName}\` is scheduled and has \`restart: "always"\`: a scheduled job runs once per trigger`,
+        'use `restart: "on-failure"` or `"never"`, or drop `schedule` for a long-running service',
+      );
+    }
     if (spec.user) service.user = spec.user;
     if (spec.group) service.group = spec.group;
     if (spec.environment && Object.keys(spec.environment).length)

@@ -56,6 +56,8 @@ export function launchdJob(svc: ServiceLock, ctx: ArgContext): Record<string, Pl
   if (svc.environment !== undefined && Object.keys(svc.environment).length > 0) {
     job.EnvironmentVariables = { ...svc.environment };
   }
+  if (svc.user !== undefined) job.UserName = svc.user;
+  if (svc.group !== undefined) job.GroupName = svc.group;
   if (svc.workingDirectory !== undefined) {
     job.WorkingDirectory = absolute(svc.workingDirectory, `${where} WorkingDirectory`);
   }

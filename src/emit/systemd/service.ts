@@ -104,6 +104,8 @@ export function renderSystemdService(svc: ServiceLock, ctx: ArgContext): Systemd
   service.push({ key: "ExecStart", value: command(svc.command.map((arg) => ctx.resolveArg(arg))) });
   const restart = { "on-failure": "on-failure", always: "always", never: "no" }[svc.restart];
   service.push({ key: "Restart", value: text(restart) });
+  if (svc.user !== undefined) service.push({ key: "User", value: text(svc.user) });
+  if (svc.group !== undefined) service.push({ key: "Group", value: text(svc.group) });
   for (const [name, value] of Object.entries(svc.environment ?? {}).sort(byKey)) {
     service.push({ key: "Environment", value: environment(name, value) });
   }
