@@ -1,0 +1,61 @@
+import { init } from "../../api/init.js";
+import type { CommandContext } from "../context.js";
+import { colors, toJson } from "../render.js";
+
+export async function run(
+  ctx: CommandContext,
+  opts: { force?: boolean; user?: string; dryRun?: boolean },
+): Promise<void> {
+  const { globals, output } = ctx;
+  const result = await init({
+    workspace: globals.workspace,
+    force: opts.force,
+    user: opts.user,
+    dryRun: opts.dryRun,
+    env: ctx.env,
+  });
+  if (globals.json) {
+    output.out(toJson(result));
+    return;
+  }
+  const c = colors(output);
+  const verb = (a: string) =>
+    opts.dryRun && (a === "created" || a === "updated")
+      ? c.yellow(`would be ${a}`)
+      : a === "unchanged"
+        ? c.dim(a)
+        : a === "kept-edited"
+          ? c.yellow("kept (edited)")
+          : c.green(a);
+  for (const f of result.files) output.out(`${verb(f.action)}  ${f.path}`);
+  if (result.hosts.length) {
+    output.out(
+      "\n" +
+        c.bold("Hosts found in flake.nix:") +
+        " " +
+        result.hosts
+          .map((h) => `${h.name} (${h.platform}${h.system ? `, ${h.system}` : ""})`)
+          .join(", "),
+    );
+    output.out(
+      "\n" + c.bold("Add one line per host to your flake (setup-mac never edits flake.nix):"),
+    );
+    for (const h of result.hosts) {
+      const lines = result.importLines[h.name]!;
+      const where =
+        h.platform === "darwin"
+          ? `darwinConfigurations.${h.name}`
+          : `nixosConfigurations.${h.name}`;
+      output.out(`  ${c.dim(`# ${where}: in its modules list`)}\n  ${lines.system}`);
+      output.out(
+        `  ${c.dim("# and, if it uses home-manager, in the user's imports")}\n  ${lines.home}`,
+      );
+    }
+  }
+  for (const note of result.notes) output.out("\n" + c.yellow("note: ") + note);
+  output.out(
+    "\n" +
+      c.bold("Next:") +
+      " enable programs (`setup-mac programs enable <name> --host <host>`), then `setup-mac build` writes setup-mac.lock.json for the adapters to read.",
+  );
+}
