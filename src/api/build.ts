@@ -35,8 +35,17 @@ function readOrEmpty(path: string): string | undefined {
   }
 }
 
-/** Evaluates every host and writes `setup-mac.lock.json` and `setup-mac/schema.json`. */
-export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+export interface Computed {
+  root: string;
+  configText: string;
+  lock: Lock;
+  lockText: string;
+  schemaText: string;
+  warnings: Diagnostic[];
+}
+
+/** Evaluates every host into the lock's and the schema's bytes, writing nothing; throws on errors. */
+export async function computeBuild(options: WorkspaceOptions = {}): Promise<Computed> {
   // The lock always holds every host: a partial lock would drop the others' configuration.
   const evaluated = await evaluateWorkspace({ ...options, hosts: undefined });
   const problems = errors(evaluated.diagnostics);
@@ -46,14 +55,25 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     { config: workspace.config, programs: workspace.programs },
     evaluated.evaluation,
   );
-  const lockText = serializeLock(lock);
-  const schemaText = serializeSchema(buildConfigSchema(workspace.programs));
+  return {
+    root: workspace.root,
+    configText: workspace.config.text,
+    lock,
+    lockText: serializeLock(lock),
+    schemaText: serializeSchema(buildConfigSchema(workspace.programs)),
+    warnings: evaluated.diagnostics.filter((d) => d.severity === "warning"),
+  };
+}
+
+/** Evaluates every host and writes `setup-mac.lock.json` and `setup-mac/schema.json`. */
+export async function build(options: BuildOptions = {}): Promise<BuildResult> {
+  const computed = await computeBuild(options);
   const written: BuildResult["written"] = [];
   for (const [file, text] of [
-    [SCHEMA_FILE, schemaText],
-    [LOCK_FILE, lockText],
+    [SCHEMA_FILE, computed.schemaText],
+    [LOCK_FILE, computed.lockText],
   ] as const) {
-    const path = join(workspace.root, file);
+    const path = join(computed.root, file);
     const changed = readOrEmpty(path) !== text;
     if (changed && !options.dryRun) {
       mkdirSync(dirname(path), { recursive: true });
@@ -62,10 +82,10 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     written.push({ file, changed });
   }
   return {
-    lock,
-    lockText,
-    schemaText,
+    lock: computed.lock,
+    lockText: computed.lockText,
+    schemaText: computed.schemaText,
     written,
-    warnings: evaluated.diagnostics.filter((d) => d.severity === "warning"),
+    warnings: computed.warnings,
   };
 }

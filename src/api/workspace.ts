@@ -49,7 +49,10 @@ export function selectHosts(workspace: Workspace, hosts: string[] | undefined): 
 /** Loads and evaluates a workspace; never throws for problems in modules or hosts (see `diagnostics`). */
 export async function evaluateWorkspace(options: WorkspaceOptions = {}): Promise<Evaluated> {
   const root = resolve(options.workspace ?? ".");
-  const workspace = await loadWorkspace(root, { cacheDir: options.cacheDir });
+  const workspace = await loadWorkspace(root, {
+    cacheDir: options.cacheDir,
+    configText: options.configText,
+  });
   const hosts = selectHosts(workspace, options.hosts);
   const evaluation = evaluate({ config: workspace.config, programs: workspace.programs }, hosts);
   return {

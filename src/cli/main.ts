@@ -94,6 +94,42 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     )
     .action(lazy(() => import("./commands/info.js")));
 
+  programs
+    .command("enable <names...>")
+    .description("enable programs on the host(s); shows what `requires` turns on with them")
+    .action(lazy(async () => ({ run: (await import("./commands/edit.js")).enable })));
+  programs
+    .command("disable <names...>")
+    .description("disable programs on the host(s)")
+    .option("--keep-false", 'write `"name": false` so `requires` cannot turn it back on')
+    .action(lazy(async () => ({ run: (await import("./commands/edit.js")).disable })));
+  programs
+    .command("config <name> [action] [key] [value]")
+    .description(
+      "get (default), set or unset option values, validated against the program's schema",
+    )
+    .option("--explain", "show where each value comes from and what it overrides")
+    .option("--defaults", "edit the shared defaults instead of a host")
+    .action(lazy(async () => ({ run: (await import("./commands/edit.js")).config })));
+  programs
+    .command("rollback [program]")
+    .description("restore a host (or one program's settings) to generation N and apply it")
+    .option("--to <n>", "the generation (default: the one before the newest)")
+    .option("--system", "use the platform's own rollback instead")
+    .option("-y, --yes", "do not ask for confirmation")
+    .option("--dry-run", "show the plan, change nothing")
+    .action(lazy(async () => ({ run: (await import("./commands/history.js")).rollbackCommand })));
+
+  program
+    .command("generations")
+    .description("what was applied, when, and what changed in each")
+    .action(lazy(async () => ({ run: (await import("./commands/history.js")).generations })));
+  program
+    .command("diff")
+    .description("what would change against the last applied generation")
+    .option("--from <n>", "compare with generation N instead")
+    .action(lazy(async () => ({ run: (await import("./commands/history.js")).diff })));
+
   program
     .command("check")
     .description("validate every module and host; exit 1 on errors")
@@ -104,6 +140,19 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .addOption(new Option("--out <dir>", "also render previews: units, plists, files, scripts"))
     .option("--dry-run", "compute everything, write nothing")
     .action(lazy(() => import("./commands/build.js")));
+
+  program
+    .command("apply")
+    .description(
+      "check, snapshot, write the lock, switch the host, record a generation, run health checks",
+    )
+    .option("--dry-run", "show the plan, change nothing")
+    .option("-y, --yes", "do not ask for confirmation (required without a terminal)")
+    .option("--target-host <ssh>", "deploy to another machine (nixos-rebuild --target-host)")
+    .option("--rollback-on-failure", "go back to the previous generation when health checks fail")
+    .option("--no-snapshot", "apply even without ZFS snapshots")
+    .option("--timeout <seconds>", "stop the switch after this long (default 3600)")
+    .action(lazy(() => import("./commands/apply.js")));
 
   try {
     await program.parseAsync(argv, { from: "user" });

@@ -35,11 +35,18 @@ export interface Workspace {
 export interface LoadOptions {
   /** Cache directory; `null` disables the cache. */
   cacheDir?: string | null;
+  /** Use this text as the config instead of reading the file (to evaluate an edit before writing it). */
+  configText?: string;
 }
 
 /** Reads the config of a workspace; throws a SetupMacError naming the file on any problem. */
-export function readConfig(root: string): ConfigDocument {
+export function readConfig(root: string, configText?: string): ConfigDocument {
   let text: string;
+  if (configText !== undefined) {
+    const parsed = parseConfig(configText, CONFIG_FILE);
+    if (!parsed.ok) throw new SetupMacError(parsed.diagnostics);
+    return parsed.doc;
+  }
   try {
     text = readFileSync(join(root, CONFIG_FILE), "utf8");
   } catch (error) {
@@ -67,7 +74,7 @@ export function readConfig(root: string): ConfigDocument {
 
 /** Loads the config and every program module of a workspace. */
 export async function loadWorkspace(root: string, options: LoadOptions = {}): Promise<Workspace> {
-  const config = readConfig(root);
+  const config = readConfig(root, options.configText);
   const discovered = discoverModules(root);
   (globalThis as Record<symbol, unknown>)[Symbol.for(API_GLOBAL)] = api;
   const bundle = await bundleModules(root, discovered, { cacheDir: options.cacheDir });

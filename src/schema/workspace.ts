@@ -23,6 +23,15 @@ export const hostConfig = z.strictObject({
   homeManager: z.boolean().optional(),
   zfs: z.boolean().optional(),
   description: z.string().optional(),
+  /** How `apply` switches: the system (darwin-rebuild / nixos-rebuild, default) or a standalone home-manager. */
+  switch: z
+    .enum(["system", "home-manager"], { error: 'must be "system" or "home-manager"' })
+    .optional(),
+  /** Where `apply` deploys over SSH (`nixos-rebuild --target-host`), e.g. "root@evo-x2". */
+  targetHost: z
+    .string()
+    .regex(/^[A-Za-z0-9._@-]+$/, { message: 'is not an SSH destination like "root@evo-x2"' })
+    .optional(),
   programs: z.record(z.string(), programEntry).optional(),
 });
 

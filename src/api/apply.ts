@@ -1,0 +1,456 @@
+/**
+ * `apply` as a transaction: check → plan (the changes against the host's last generation) →
+ * confirm → ZFS snapshots → pre-removal hooks → write the lock → the platform's switch → post-removal
+ * hooks → health checks → record the generation. If the switch fails, the previous lock is put
+ * back and nothing is recorded; the error names the step and the log.
+ */
+import { createWriteStream, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { sweepTempFiles, writeFileAtomic } from "../adapters/atomic-write.js";
+import { NodeProcessRunner } from "../adapters/node-runner.js";
+import { withWorkspaceLock, type Owner } from "../adapters/workspace-lock.js";
+import type { HookName } from "../define/types.js";
+import type { DatasetLock, HostLock, Lock } from "../emit/lock-types.js";
+import { LOCK_FILE } from "../emit/lock.js";
+import { diagnostic, didYouMean, SetupMacError } from "../errors/index.js";
+import type { HostChanges } from "../apply/changes.js";
+import { hostChanges } from "../apply/changes.js";
+import type { SwitchMode } from "../apply/platform.js";
+import { onTarget, switchCommand } from "../apply/platform.js";
+import { binResolver, hostProbes, probeDeps } from "../apply/runtime.js";
+import type { GenerationRecord } from "../apply/store.js";
+import {
+  clearInProgress,
+  lastGeneration,
+  LOGS_DIR,
+  nextGenerationNumber,
+  readInProgress,
+  recordGeneration,
+  sweepGenerationTemps,
+  writeInProgress,
+} from "../apply/store.js";
+import { SnapshotError, snapshotDatasets, type SnapshotResult } from "../apply/zfs.js";
+import type { Clock, ProcessRunner } from "../ports/index.js";
+import type { ProbeDeps, ProbeResult } from "../probe/health.js";
+import { runProbes } from "../probe/health.js";
+import { computeBuild } from "./build.js";
+import type { WorkspaceOptions } from "./workspace.js";
+import { CONFIG_FILE, parseConfig } from "../load/config.js";
+
+export interface ApplyPlan {
+  host: string;
+  changes: HostChanges;
+  /** The generation the changes are measured against. */
+  since?: number;
+  switchArgv: string[];
+  snapshots: string[];
+}
+
+export interface ApplyOptions extends WorkspaceOptions {
+  host?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  targetHost?: string;
+  /** When health checks fail after the switch, go back to the previous generation. */
+  rollbackOnFailure?: boolean;
+  /** Apply even when a ZFS snapshot fails. */
+  noSnapshot?: boolean;
+  /** The switch's time limit (default one hour). */
+  switchTimeoutMs?: number;
+  runner?: ProcessRunner;
+  clock?: Clock;
+  probeOverrides?: Partial<ProbeDeps>;
+  /** Asked on a terminal; without it (and without `yes`) apply refuses to change anything. */
+  confirm?: (plan: ApplyPlan) => Promise<boolean>;
+  /** Called with the plan once it is known, before any confirmation or change. */
+  onPlan?: (plan: ApplyPlan) => void;
+  onStep?: (step: string, detail?: string) => void;
+  onOutput?: (chunk: string) => void;
+  /** Apply these exact bytes instead of building from the config (rollbacks). */
+  restore?: {
+    config: string;
+    lock: string;
+    kind: GenerationRecord["kind"];
+    from: number;
+    program?: string;
+  };
+  /** Test-only: stop the process right after this step (crash tests). */
+  crashAfter?: string;
+}
+
+export interface ApplyResult {
+  host: string;
+  status: "applied" | "nothing-to-do" | "dry-run";
+  plan: ApplyPlan;
+  generation?: GenerationRecord;
+  snapshots: SnapshotResult[];
+  removed: string[];
+  health: ProbeResult[];
+  log?: string;
+  notes: string[];
+}
+
+/** How a host is switched, from its entry in the config (`switch`, `targetHost`). */
+function hostModes(configText: string, host: string): { mode: SwitchMode; targetHost?: string } {
+  const parsed = parseConfig(configText);
+  const h = parsed.ok ? parsed.doc.config.hosts[host] : undefined;
+  return { mode: h?.switch ?? "system", ...(h?.targetHost ? { targetHost: h.targetHost } : {}) };
+}
+
+/** Picks the host: the one given, the only one, or the one named like this machine. */
+export function chooseHost(lock: Lock, given: string | undefined): string {
+  const hosts = Object.keys(lock.hosts).sort();
+  if (given) {
+    if (lock.hosts[given]) return given;
+    const suggestion = didYouMean(given, hosts);
+    throw new SetupMacError(
+      diagnostic("unknown-host", `there is no host \`${given}\` in ${CONFIG_FILE}`, {
+        hint: suggestion ? `did you mean \`${suggestion}\`?` : `known hosts: ${hosts.join(", ")}`,
+      }),
+    );
+  }
+  if (hosts.length === 1) return hosts[0]!;
+  const me = hostname().split(".")[0]!;
+  if (lock.hosts[me]) return me;
+  throw new SetupMacError(
+    diagnostic(
+      "host-required",
+      `which host? This workspace has ${hosts.join(", ")} and this machine is called ${me}`,
+      {
+        hint: `pass --host, e.g. \`setup-mac apply --host ${hosts[0]}\``,
+      },
+    ),
+    2,
+  );
+}
+
+function datasetsOf(lock: HostLock | undefined, programs: Iterable<string>): DatasetLock[] {
+  const out: DatasetLock[] = [];
+  for (const name of programs)
+    for (const ds of Object.values(lock?.programs[name]?.system?.datasets ?? {})) out.push(ds);
+  return out;
+}
+
+function hooksOf(
+  lock: HostLock | undefined,
+  program: string,
+  hook: HookName,
+): (string | { bin: string; pkg: string })[][] {
+  const p = lock?.programs[program];
+  return [...(p?.system?.hooks?.[hook] ?? []), ...(p?.home?.hooks?.[hook] ?? [])];
+}
+
+function stamp(date: Date): string {
+  return date
+    .toISOString()
+    .replace(/[:]/g, "-")
+    .replace(/\.\d+Z$/, "Z");
+}
+
+/** Applies the workspace to one host as a transaction. */
+export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
+  const runner = options.runner ?? new NodeProcessRunner();
+  const clock = options.clock ?? { now: () => new Date() };
+  const step = (name: string, detail?: string) => options.onStep?.(name, detail);
+  const notes: string[] = [];
+
+  step("check");
+  const computed = options.restore
+    ? {
+        root: (await import("node:path")).resolve(options.workspace ?? "."),
+        configText: options.restore.config,
+        lockText: options.restore.lock,
+        lock: JSON.parse(options.restore.lock) as Lock,
+      }
+    : await computeBuild(options);
+  const root = computed.root;
+  const host = chooseHost(computed.lock, options.host);
+  const next = computed.lock.hosts[host]!;
+
+  return withWorkspaceLock(root, "apply", async ({ reclaimed }: { reclaimed?: Owner }) => {
+    if (reclaimed)
+      notes.push(
+        `Reclaimed the workspace lock of \`setup-mac ${reclaimed.command}\` (pid ${reclaimed.pid}), which had stopped.`,
+      );
+    sweepGenerationTemps(root);
+    await sweepTempFiles(root, LOCK_FILE).catch(() => undefined);
+    await sweepTempFiles(root, CONFIG_FILE).catch(() => undefined);
+    const lockPath = join(root, LOCK_FILE);
+    const configPath = join(root, CONFIG_FILE);
+
+    // An apply that was interrupted left its marker: put the lock back as it was before it.
+    const interrupted = readInProgress(root);
+    if (interrupted) {
+      if (!options.dryRun) {
+        if (interrupted.previousLock === null) rmSync(lockPath, { force: true });
+        else await writeFileAtomic(lockPath, interrupted.previousLock);
+        clearInProgress(root);
+      }
+      notes.push(
+        `An earlier apply to ${interrupted.host} (pid ${interrupted.pid}, ${interrupted.started}) stopped during "${interrupted.step}"; ${options.dryRun ? "its lock would be restored" : "its previous lock was restored"}. This apply finishes the job; \`setup-mac programs rollback\` goes back instead.`,
+      );
+    }
+
+    const last = lastGeneration(root, host);
+    const previous = last ? (JSON.parse(last.lock) as Lock).hosts[host] : undefined;
+    const changes = hostChanges(host, previous, next);
+    const { mode, targetHost: configuredTarget } = hostModes(computed.configText, host);
+    const targetHost = options.targetHost ?? configuredTarget;
+    const switchArgv = switchCommand(host, next, mode, targetHost);
+    const touched = changes.programs.map((p) => p.name);
+    const snapshotTargets =
+      next.zfs && !options.noSnapshot
+        ? [...datasetsOf(previous, touched), ...datasetsOf(next, touched)]
+        : [];
+    const plan: ApplyPlan = {
+      host,
+      changes,
+      ...(last ? { since: last.record.number } : {}),
+      switchArgv,
+      snapshots: [...new Set(snapshotTargets.map((d) => d.dataset))],
+    };
+    const result: ApplyResult = {
+      host,
+      status: "dry-run",
+      plan,
+      snapshots: [],
+      removed: [],
+      health: [],
+      notes,
+    };
+
+    if (changes.empty && !options.restore) {
+      result.status = "nothing-to-do";
+      return result;
+    }
+    options.onPlan?.(plan);
+    if (options.dryRun) return result;
+    if (!options.yes) {
+      if (!options.confirm) {
+        throw new SetupMacError(
+          diagnostic(
+            "confirmation-required",
+            `applying to ${host} changes the machine and needs a confirmation, but there is no terminal to ask on`,
+            {
+              hint: "review the plan above and run again with --yes (or run on a terminal); --dry-run shows the plan only",
+            },
+          ),
+        );
+      }
+      if (!(await options.confirm(plan))) {
+        throw new SetupMacError(
+          diagnostic("cancelled", "apply cancelled; nothing was changed", { severity: "error" }),
+        );
+      }
+    }
+
+    const generationNumber = nextGenerationNumber(root);
+    let previousLockText: string | null = null;
+    try {
+      previousLockText = readFileSync(lockPath, "utf8");
+    } catch {
+      previousLockText = null;
+    }
+    const previousConfigText = readFileSync(configPath, "utf8");
+    mkdirSync(join(root, LOGS_DIR), { recursive: true });
+    const logRel = `${LOGS_DIR}/${stamp(clock.now())}-${host}-${options.restore ? "rollback" : "apply"}.log`;
+    const log = createWriteStream(join(root, logRel), { flags: "a" });
+    const logLine = (text: string) => log.write(text.endsWith("\n") ? text : text + "\n");
+    result.log = logRel;
+    const marker = (s: string) =>
+      writeInProgress(root, {
+        pid: process.pid,
+        host,
+        started: clock.now().toISOString(),
+        step: s,
+        previousLock: previousLockText,
+      });
+    const crash = async (s: string) => {
+      if (options.crashAfter === s) {
+        await new Promise<void>((resolve) => log.end(resolve));
+        process.kill(process.pid, "SIGKILL");
+      }
+    };
+    const restoreFiles = async () => {
+      if (previousLockText === null) rmSync(lockPath, { force: true });
+      else await writeFileAtomic(lockPath, previousLockText);
+      if (options.restore) await writeFileAtomic(configPath, previousConfigText);
+    };
+    const fail = (code: string, what: string, hint: string): never => {
+      throw new SetupMacError(diagnostic(code, `${what}\n  full log: ${logRel}`, { hint }));
+    };
+
+    try {
+      await marker("snapshot");
+      if (snapshotTargets.length) {
+        step("snapshot", plan.snapshots.join(", "));
+        try {
+          result.snapshots = await snapshotDatasets(snapshotTargets, {
+            runner,
+            generation: generationNumber,
+            now: clock.now(),
+            targetHost,
+          });
+          for (const s of result.snapshots)
+            logLine(
+              s.snapshot
+                ? `snapshot ${s.snapshot}`
+                : `snapshot skipped for ${s.dataset}: ${s.skipped}`,
+            );
+        } catch (error) {
+          if (!(error instanceof SnapshotError)) throw error;
+          logLine(error.message);
+          fail(
+            "snapshot-failed",
+            `step "snapshot" failed: ${error.message}; nothing was changed`,
+            "fix ZFS (is the pool imported, may this user snapshot?) or run again with --no-snapshot to apply without a snapshot",
+          );
+        }
+      }
+      await crash("snapshot");
+
+      const removedPrograms = changes.programs
+        .filter((p) => p.kind === "removed")
+        .map((p) => p.name);
+      const resolvePrevious = previous
+        ? binResolver(previous)
+        : (a: string | { bin: string }) => (typeof a === "string" ? a : a.bin);
+      const runHooks = async (hook: HookName): Promise<string | undefined> => {
+        for (const program of removedPrograms) {
+          for (const argv of hooksOf(previous, program, hook)) {
+            const command = onTarget(argv.map(resolvePrevious), targetHost);
+            step(hook, `${program}: ${command.join(" ")}`);
+            logLine(`${hook} ${program}: ${JSON.stringify(command)}`);
+            try {
+              const r = await runner.run(command, {
+                cwd: root,
+                timeoutMs: 10 * 60_000,
+                onOutput: (c) => logLine(c),
+              });
+              if (r.exitCode !== 0)
+                return `${program}'s ${hook} hook \`${command.join(" ")}\` exited ${r.timedOut ? "after timing out" : String(r.exitCode)}`;
+            } catch (error) {
+              return `${program}'s ${hook} hook could not start: ${(error as Error).message}`;
+            }
+          }
+        }
+        return undefined;
+      };
+      await marker("preRemove");
+      const preFailure = await runHooks("preRemove");
+      if (preFailure)
+        fail(
+          "hook-failed",
+          `step "preRemove" failed: ${preFailure}; nothing was switched`,
+          "fix the hook or the program, then apply again",
+        );
+
+      await marker("lock");
+      step("lock", LOCK_FILE);
+      if (options.restore) await writeFileAtomic(configPath, computed.configText);
+      await writeFileAtomic(lockPath, computed.lockText);
+      await crash("lock");
+
+      await marker("switch");
+      step("switch", switchArgv.join(" "));
+      logLine(`$ ${switchArgv.join(" ")}`);
+      let switchError: string | undefined;
+      try {
+        const r = await runner.run(switchArgv, {
+          cwd: root,
+          timeoutMs: options.switchTimeoutMs ?? 60 * 60_000,
+          onOutput: (chunk) => {
+            log.write(chunk);
+            options.onOutput?.(chunk);
+          },
+        });
+        if (r.timedOut)
+          switchError = `\`${switchArgv.join(" ")}\` did not finish within ${Math.round((options.switchTimeoutMs ?? 3_600_000) / 1000)} s and was stopped`;
+        else if (r.exitCode !== 0)
+          switchError = `\`${switchArgv.join(" ")}\` ${r.exitCode === null ? `was killed (${r.signal ?? "signal"})` : `exited ${r.exitCode}`}`;
+      } catch (error) {
+        switchError = (error as Error).message;
+      }
+      await crash("switch");
+      if (switchError) {
+        logLine(`switch failed: ${switchError}`);
+        await restoreFiles();
+        clearInProgress(root);
+        fail(
+          "switch-failed",
+          `step "switch" failed: ${switchError}. The previous ${LOCK_FILE} is back; no generation was recorded`,
+          "read the log, fix the cause (often a Nix evaluation error naming the program), then apply again",
+        );
+      }
+
+      await marker("postRemove");
+      const postFailure = await runHooks("postRemove");
+      if (postFailure) notes.push(`Warning: ${postFailure} (the switch itself succeeded).`);
+      result.removed = removedPrograms;
+
+      await marker("health");
+      if (targetHost)
+        notes.push(
+          `Health checks were not run: they probe this machine, and the target is ${targetHost}.`,
+        );
+      else {
+        const probes = hostProbes(next);
+        if (probes.length) {
+          step("health", `${probes.length} checks`);
+          result.health = await runProbes(
+            probes.map((p) => p.probe),
+            probeDeps(next, runner, options.probeOverrides),
+          );
+          for (const h of result.health)
+            logLine(`health ${h.ok ? "ok" : "FAILED"} ${h.name}: ${h.detail}`);
+        }
+      }
+      const failedHealth = result.health.filter((h) => !h.ok);
+      if (failedHealth.length && options.rollbackOnFailure) {
+        step("rollback", last ? `to generation ${last.record.number}` : "to the previous lock");
+        await restoreFiles();
+        const back = await runner.run(switchArgv, {
+          cwd: root,
+          timeoutMs: options.switchTimeoutMs ?? 3_600_000,
+          onOutput: (c) => log.write(c),
+        });
+        clearInProgress(root);
+        fail(
+          "health-failed",
+          `health checks failed after the switch: ${failedHealth.map((h) => `${h.name} (${h.detail})`).join("; ")}. ` +
+            (back.exitCode === 0
+              ? `Rolled back: the previous ${LOCK_FILE} is back and switched; no generation was recorded`
+              : `Rolling back failed too (\`${switchArgv.join(" ")}\` exited ${String(back.exitCode)}): the previous ${LOCK_FILE} is back, switch again by hand`),
+          "fix the failing program, then apply again",
+        );
+      }
+
+      await marker("record");
+      step("record");
+      result.generation = await recordGeneration(
+        root,
+        {
+          host,
+          time: clock.now().toISOString(),
+          kind: options.restore?.kind ?? "apply",
+          ...(options.restore ? { from: options.restore.from } : {}),
+          ...(options.restore?.program ? { program: options.restore.program } : {}),
+          inputsHash: computed.lock.inputsHash,
+          switch: { argv: switchArgv, log: logRel },
+          changes,
+          removed: removedPrograms,
+          ...(result.health.length
+            ? { health: { ok: failedHealth.length === 0, failed: failedHealth.map((h) => h.name) } }
+            : {}),
+        },
+        { config: computed.configText, lock: computed.lockText },
+      );
+      clearInProgress(root);
+      result.status = "applied";
+      return result;
+    } finally {
+      await new Promise<void>((resolve) => log.end(resolve));
+    }
+  });
+}

@@ -1,0 +1,329 @@
+/**
+ * Editing `setup-mac.jsonc` from the CLI: enable, disable, and get/set/unset option values. Every
+ * edit keeps comments and formatting, is evaluated before it is written (an edit that introduces
+ * an error writes nothing), is written atomically, and holds the workspace lock.
+ */
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join, resolve } from "node:path";
+import { writeFileAtomic } from "../adapters/atomic-write.js";
+import { withWorkspaceLock, type Owner } from "../adapters/workspace-lock.js";
+import {
+  getOption,
+  getProgramEntry,
+  setOption,
+  setProgramEnabled,
+  unsetOption,
+} from "../config/edit.js";
+import type { EnabledBy } from "../emit/lock-types.js";
+import type { Diagnostic } from "../errors/index.js";
+import { diagnostic, didYouMean, SetupMacError } from "../errors/index.js";
+import { CONFIG_FILE, parseConfig } from "../load/config.js";
+import type { WorkspaceOptions } from "./workspace.js";
+import { evaluateWorkspace } from "./workspace.js";
+
+export interface EditResult {
+  hosts: string[];
+  changed: boolean;
+  /** Programs switched on by `requires` as a result, per host, with who requires them. */
+  alsoEnabled: Record<string, { program: string; requiredBy: string[] }[]>;
+  /** Option values an edit dropped (disabling a program that had some). */
+  dropped: Record<string, unknown>;
+  notes: string[];
+}
+
+function configPath(options: WorkspaceOptions): { root: string; path: string } {
+  const root = resolve(options.workspace ?? ".");
+  return { root, path: join(root, CONFIG_FILE) };
+}
+
+/** The hosts an edit is for: the ones given, the only one, or the one named like this machine. */
+export function editHosts(text: string, given: string[] | undefined): string[] {
+  const parsed = parseConfig(text);
+  if (!parsed.ok) throw new SetupMacError(parsed.diagnostics);
+  const hosts = Object.keys(parsed.doc.config.hosts).sort();
+  if (given?.length) {
+    for (const h of given) {
+      if (!hosts.includes(h)) {
+        const s = didYouMean(h, hosts);
+        throw new SetupMacError(
+          diagnostic("unknown-host", `there is no host \`${h}\` in ${CONFIG_FILE}`, {
+            hint: s ? `did you mean \`${s}\`?` : `known hosts: ${hosts.join(", ")}`,
+          }),
+        );
+      }
+    }
+    return given;
+  }
+  if (hosts.length === 1) return hosts;
+  const me = hostname().split(".")[0]!;
+  if (hosts.includes(me)) return [me];
+  throw new SetupMacError(
+    diagnostic("host-required", `which host? ${CONFIG_FILE} has ${hosts.join(", ")}`, {
+      hint: `pass --host (several: --host ${hosts.slice(0, 2).join(",")})`,
+    }),
+    2,
+  );
+}
+
+function errorKey(d: Diagnostic): string {
+  return `${d.code}|${d.host ?? ""}|${d.message}`;
+}
+
+/**
+ * Evaluates `text` and refuses it when it has errors the current config does not have; returns the
+ * enabled sets per host after the edit.
+ */
+async function validateEdit(
+  options: WorkspaceOptions,
+  before: string,
+  after: string,
+): Promise<Map<string, Map<string, EnabledBy>>> {
+  const next = await evaluateWorkspace({ ...options, hosts: undefined, configText: after });
+  const fresh = next.diagnostics.filter((d) => d.severity === "error");
+  if (fresh.length) {
+    let old = new Set<string>();
+    try {
+      const prev = await evaluateWorkspace({ ...options, hosts: undefined, configText: before });
+      old = new Set(prev.diagnostics.map(errorKey));
+    } catch {
+      /* the old config did not even load: every error is new */
+    }
+    const introduced = fresh.filter((d) => !old.has(errorKey(d)));
+    if (introduced.length) {
+      throw new SetupMacError(
+        introduced.map((d) => ({
+          ...d,
+          message: `${d.message}\n  (nothing was written: this edit would cause it)`,
+        })),
+      );
+    }
+  }
+  const out = new Map<string, Map<string, EnabledBy>>();
+  for (const [host, h] of next.evaluation.hosts) out.set(host, h.enabled);
+  return out;
+}
+
+async function edit(
+  options: WorkspaceOptions,
+  command: string,
+  change: (text: string, hosts: string[]) => { text: string; dropped?: Record<string, unknown> },
+): Promise<EditResult> {
+  const { root, path } = configPath(options);
+  return withWorkspaceLock(
+    root,
+    command,
+    async ({ reclaimed }: { reclaimed?: Owner }) => {
+      const notes: string[] = [];
+      if (reclaimed)
+        notes.push(
+          `Reclaimed the workspace lock of \`setup-mac ${reclaimed.command}\` (pid ${reclaimed.pid}), which had stopped.`,
+        );
+      let before: string;
+      try {
+        before = readFileSync(path, "utf8");
+      } catch {
+        throw new SetupMacError(
+          diagnostic("config-missing", `no ${CONFIG_FILE} in ${root}`, {
+            hint: "run `setup-mac init` first, or pass --workspace",
+          }),
+        );
+      }
+      const hosts = editHosts(before, options.hosts);
+      const { text, dropped = {} } = change(before, hosts);
+      const result: EditResult = {
+        hosts,
+        changed: text !== before,
+        alsoEnabled: {},
+        dropped,
+        notes,
+      };
+      if (!result.changed) return result;
+      const enabledAfter = await validateEdit(options, before, text);
+      const enabledBefore = new Map<string, Set<string>>();
+      const parsedBefore = parseConfig(before);
+      if (parsedBefore.ok) {
+        const prev = await evaluateWorkspace({
+          ...options,
+          hosts: undefined,
+          configText: before,
+        }).catch(() => undefined);
+        for (const [host, h] of prev?.evaluation.hosts ?? [])
+          enabledBefore.set(host, new Set(h.enabled.keys()));
+      }
+      for (const host of hosts) {
+        const list: { program: string; requiredBy: string[] }[] = [];
+        for (const [program, why] of enabledAfter.get(host) ?? []) {
+          if ("requiredBy" in why && !enabledBefore.get(host)?.has(program))
+            list.push({ program, requiredBy: why.requiredBy });
+        }
+        if (list.length) result.alsoEnabled[host] = list;
+      }
+      await writeFileAtomic(path, text);
+      return result;
+    },
+    { waitMs: 15_000 },
+  );
+}
+
+function unknownPrograms(names: string[], known: Set<string>): void {
+  const bad = names.filter((n) => !known.has(n));
+  if (!bad.length) return;
+  throw new SetupMacError(
+    bad.map((n) => {
+      const s = didYouMean(n, known);
+      return diagnostic("unknown-program", `unknown program \`${n}\`; nothing was changed`, {
+        hint: s ? `did you mean \`${s}\`?` : "`setup-mac programs list` shows every program",
+      });
+    }),
+  );
+}
+
+async function knownPrograms(options: WorkspaceOptions): Promise<Set<string>> {
+  const { discoverModules } = await import("../load/discover.js");
+  const { basename } = await import("node:path");
+  return new Set(
+    discoverModules(resolve(options.workspace ?? ".")).map((m) => basename(m.file, ".ts")),
+  );
+}
+
+/** Enables programs on the chosen hosts. */
+export async function enablePrograms(
+  names: string[],
+  options: WorkspaceOptions = {},
+): Promise<EditResult> {
+  unknownPrograms(names, await knownPrograms(options));
+  return edit(options, `programs enable ${names.join(" ")}`, (text, hosts) => {
+    let out = text;
+    for (const host of hosts)
+      for (const name of names) out = setProgramEnabled(out, host, name, true);
+    return { text: out };
+  });
+}
+
+/** Disables programs on the chosen hosts; a program that `requires` would switch back on is set to `false`. */
+export async function disablePrograms(
+  names: string[],
+  options: WorkspaceOptions & { keepFalse?: boolean } = {},
+): Promise<EditResult> {
+  unknownPrograms(names, await knownPrograms(options));
+  const root = resolve(options.workspace ?? ".");
+  let needFalse = new Map<string, Set<string>>();
+  if (!options.keepFalse) {
+    // Find, per host, which of these would still be on through `requires` once removed.
+    const text = readFileSync(join(root, CONFIG_FILE), "utf8");
+    const hosts = editHosts(text, options.hosts);
+    let removed = text;
+    for (const host of hosts)
+      for (const name of names) removed = setProgramEnabled(removed, host, name, false);
+    const evaluated = await evaluateWorkspace({
+      ...options,
+      hosts: undefined,
+      configText: removed,
+    }).catch(() => undefined);
+    needFalse = new Map(
+      hosts.map((h) => [
+        h,
+        new Set(names.filter((n) => evaluated?.evaluation.hosts.get(h)?.enabled.has(n))),
+      ]),
+    );
+  }
+  return edit(options, `programs disable ${names.join(" ")}`, (text, hosts) => {
+    let out = text;
+    const dropped: Record<string, unknown> = {};
+    for (const host of hosts) {
+      for (const name of names) {
+        const entry = getProgramEntry(out, host, name);
+        if (entry && typeof entry === "object" && Object.keys(entry).length)
+          dropped[`${host}.${name}`] = entry;
+        out = setProgramEnabled(out, host, name, false, {
+          keepFalse: options.keepFalse || needFalse.get(host)?.has(name),
+        });
+      }
+    }
+    return { text: out, dropped };
+  });
+}
+
+/** Splits `a.b\\.c` into `["a", "b.c"]`. */
+export function splitKey(key: string): string[] {
+  const parts: string[] = [];
+  let current = "";
+  for (let i = 0; i < key.length; i++) {
+    if (key[i] === "\\" && key[i + 1] === ".") {
+      current += ".";
+      i++;
+    } else if (key[i] === ".") {
+      parts.push(current);
+      current = "";
+    } else current += key[i];
+  }
+  parts.push(current);
+  if (parts.some((p) => p === "")) {
+    throw new SetupMacError(
+      diagnostic(
+        "usage",
+        `\`${key}\` is not an option path like \`fontSize\` or \`settings.editor\\.fontSize\``,
+      ),
+      2,
+    );
+  }
+  return parts;
+}
+
+/** A value from the command line: JSON when it parses (`16`, `true`, `["a"]`), otherwise the text itself. */
+export function parseCliValue(raw: string): unknown {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+}
+
+export interface ConfigTarget extends WorkspaceOptions {
+  /** Edit the shared `defaults` instead of a host. */
+  defaults?: boolean;
+}
+
+/** Sets an option value (on the chosen hosts, or in `defaults`). */
+export async function setProgramOption(
+  program: string,
+  key: string,
+  value: unknown,
+  options: ConfigTarget = {},
+): Promise<EditResult> {
+  unknownPrograms([program], await knownPrograms(options));
+  const path = splitKey(key);
+  return edit(options, `programs config ${program} set ${key}`, (text, hosts) => {
+    let out = text;
+    if (options.defaults) out = setOption(out, null, program, path, value);
+    else for (const host of hosts) out = setOption(out, host, program, path, value);
+    return { text: out };
+  });
+}
+
+/** Removes an option value, so the default (or the shared value) applies again. */
+export async function unsetProgramOption(
+  program: string,
+  key: string,
+  options: ConfigTarget = {},
+): Promise<EditResult> {
+  unknownPrograms([program], await knownPrograms(options));
+  const path = splitKey(key);
+  return edit(options, `programs config ${program} unset ${key}`, (text, hosts) => {
+    let out = text;
+    if (options.defaults) out = unsetOption(out, null, program, path);
+    else for (const host of hosts) out = unsetOption(out, host, program, path);
+    return { text: out };
+  });
+}
+
+/** The value written in the config (not merged) for a host or the defaults. */
+export function writtenOption(
+  text: string,
+  host: string | null,
+  program: string,
+  key: string,
+): unknown {
+  return getOption(text, host, program, splitKey(key));
+}

@@ -1,0 +1,87 @@
+import { apply, type ApplyPlan } from "../../api/apply.js";
+import { summarizeChanges } from "../../apply/changes.js";
+import type { CommandContext } from "../context.js";
+import type { Colors } from "../render.js";
+import { colors, toJson } from "../render.js";
+import { askYesNo } from "../prompt.js";
+
+export interface ApplyFlags {
+  dryRun?: boolean;
+  yes?: boolean;
+  targetHost?: string;
+  rollbackOnFailure?: boolean;
+  snapshot?: boolean;
+  timeout?: string;
+}
+
+export function printPlan(plan: ApplyPlan, c: Colors, out: (t: string) => void): void {
+  const since = plan.since ? `since generation ${plan.since}` : "first apply";
+  out(c.bold(`Plan for ${plan.host}`) + c.dim(` (${since})`));
+  if (plan.changes.programs.length === 0)
+    out("  no program changes (the lock is rewritten and switched)");
+  for (const line of summarizeChanges(plan.changes)) {
+    const colour = line.startsWith("+") ? c.green : line.startsWith("-") ? c.red : c.yellow;
+    out("  " + colour(line));
+  }
+  if (plan.snapshots.length) out(c.dim(`  ZFS snapshots first: ${plan.snapshots.join(", ")}`));
+  out(c.dim(`  then: ${plan.switchArgv.join(" ")}`));
+}
+
+export async function run(ctx: CommandContext, flags: ApplyFlags): Promise<void> {
+  const { globals, output } = ctx;
+  const c = colors(output);
+  const interactive = output.tty && Boolean(process.stdin.isTTY) && !globals.json;
+  let planShown = false;
+  const showPlan = (plan: ApplyPlan) => {
+    if (planShown || globals.json) return;
+    planShown = true;
+    printPlan(plan, c, output.out);
+  };
+  const timeoutMs = flags.timeout ? Number(flags.timeout) * 1000 : undefined;
+  const result = await apply({
+    workspace: globals.workspace,
+    host: globals.host?.[0],
+    dryRun: flags.dryRun,
+    yes: flags.yes,
+    targetHost: flags.targetHost,
+    rollbackOnFailure: flags.rollbackOnFailure,
+    noSnapshot: flags.snapshot === false,
+    ...(timeoutMs && timeoutMs > 0 ? { switchTimeoutMs: timeoutMs } : {}),
+    onPlan: showPlan,
+    confirm: interactive
+      ? async (plan) => askYesNo(`Apply these changes to ${plan.host}?`)
+      : undefined,
+    onStep: (step, detail) => {
+      if (!globals.json) output.err(c.cyan(`→ ${step}`) + (detail ? c.dim(` ${detail}`) : ""));
+    },
+    onOutput: (chunk) => {
+      if (!globals.json) process.stderr.write(output.tty ? c.dim(chunk) : chunk);
+    },
+  });
+  if (globals.json) {
+    output.out(toJson(result));
+    return;
+  }
+  if (result.status !== "nothing-to-do") showPlan(result.plan);
+  for (const note of result.notes) output.out(c.yellow("note: ") + note);
+  if (result.status === "nothing-to-do") {
+    output.out(`Nothing to apply: ${result.host} is as generation ${result.plan.since} left it.`);
+    return;
+  }
+  if (result.status === "dry-run") {
+    output.out(c.dim("dry run: nothing was changed"));
+    return;
+  }
+  for (const s of result.snapshots) if (s.snapshot) output.out(c.dim(`snapshot ${s.snapshot}`));
+  for (const h of result.health)
+    output.out(
+      `${h.ok ? c.green("healthy") : c.red("unhealthy")}  ${h.name}${h.ok ? "" : c.dim(` — ${h.detail}`)}`,
+    );
+  if (result.removed.length)
+    output.out(`removed: ${result.removed.join(", ")} (their removal hooks ran)`);
+  output.out(
+    c.green(`Applied to ${result.host}: generation ${result.generation!.number}`) +
+      c.dim(` (log: ${result.log})`),
+  );
+  if (result.health.some((h) => !h.ok)) ctx.exitCode = 1;
+}
