@@ -168,14 +168,21 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
   const host = chooseHost(computed.lock, options.host);
   const next = computed.lock.hosts[host]!;
 
-  return withWorkspaceLock(root, "apply", async ({ reclaimed }: { reclaimed?: Owner }) => {
+  // A dry run only reads: it takes no lock and leaves no trace, not even the state folder.
+  const locked = <T>(fn: (lock: { reclaimed?: Owner }) => Promise<T>): Promise<T> =>
+    options.dryRun
+      ? fn({})
+      : withWorkspaceLock(root, options.restore ? "programs rollback" : "apply", fn);
+  return locked(async ({ reclaimed }: { reclaimed?: Owner }) => {
     if (reclaimed)
       notes.push(
         `Reclaimed the workspace lock of \`setup-mac ${reclaimed.command}\` (pid ${reclaimed.pid}), which had stopped.`,
       );
-    sweepGenerationTemps(root);
-    await sweepTempFiles(root, LOCK_FILE).catch(() => undefined);
-    await sweepTempFiles(root, CONFIG_FILE).catch(() => undefined);
+    if (!options.dryRun) {
+      sweepGenerationTemps(root);
+      await sweepTempFiles(root, LOCK_FILE).catch(() => undefined);
+      await sweepTempFiles(root, CONFIG_FILE).catch(() => undefined);
+    }
     const lockPath = join(root, LOCK_FILE);
     const configPath = join(root, CONFIG_FILE);
 

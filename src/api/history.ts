@@ -142,17 +142,31 @@ export async function rollback(options: ApplyOptions & { to?: number } = {}): Pr
   const targetLock = JSON.parse(target.lock) as Lock;
   const configText = readFileSync(join(root, CONFIG_FILE), "utf8");
   const restoredConfig = replaceHostEntry(configText, target.config, host);
-  const mergedLock: Lock = {
-    ...(hosts as Lock),
-    hosts: { ...(hosts as Lock).hosts, [host]: targetLock.hosts[host]! },
-  };
-  const { serializeLock } = await import("../emit/lock.js");
+  // Evaluating the restored config gives generation N's plan unless the modules changed since;
+  // then the lock gets generation N's plan for this host as it was, and says so.
+  let lockText: string;
+  const rebuilt = await computeBuild({ ...options, configText: restoredConfig }).catch(
+    () => undefined,
+  );
+  if (rebuilt && isDeepStrictEqual(rebuilt.lock.hosts[host], targetLock.hosts[host]))
+    lockText = rebuilt.lockText;
+  else {
+    const { serializeLock } = await import("../emit/lock.js");
+    lockText = serializeLock({
+      ...(hosts as Lock),
+      hosts: { ...(hosts as Lock).hosts, [host]: targetLock.hosts[host]! },
+    });
+    options.onStep?.(
+      "note",
+      `program sources changed since generation ${to}: its plan for ${host} is applied as recorded`,
+    );
+  }
   return apply({
     ...options,
     host,
     restore: {
       config: restoredConfig,
-      lock: serializeLock(mergedLock),
+      lock: lockText,
       kind: "rollback",
       from: to,
     },

@@ -113,6 +113,22 @@ export function parseConfig(
       ),
     };
   }
+  const proto = findKey(tree, "__proto__");
+  if (proto) {
+    return {
+      ok: false,
+      diagnostics: [
+        diagnostic(
+          "config-invalid",
+          "the key `__proto__` is not allowed (JavaScript would read it as an object's prototype)",
+          {
+            location: { file, ...lineColumn(text, proto.offset) },
+            hint: "rename or remove this key",
+          },
+        ),
+      ],
+    };
+  }
   const value = getNodeValue(tree) as unknown;
   const parsed = workspaceConfig.safeParse(value);
   const doc = { file, text, tree };
@@ -123,6 +139,16 @@ export function parseConfig(
     };
   }
   return { ok: true, doc: { ...doc, config: parsed.data } };
+}
+
+/** The first property key node with this name, anywhere in the tree. */
+function findKey(node: Node, key: string): Node | undefined {
+  if (node.type === "property" && node.children?.[0]?.value === key) return node.children[0];
+  for (const child of node.children ?? []) {
+    const found = findKey(child, key);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function zodIssueDiagnostic(

@@ -200,7 +200,14 @@ function mergeRecord(defs: Def[], path: string[], state: MergeState): Record<str
     }
     if (children.length === 0) continue;
     const merged = merge(children, [...path, key], state);
-    if (merged !== undefined) out[key] = merged;
+    // defineProperty: a `__proto__` key stays data instead of replacing the prototype.
+    if (merged !== undefined)
+      Object.defineProperty(out, key, {
+        value: merged,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return out;
 }

@@ -113,6 +113,15 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
     return undefined;
   }
   if (raw === undefined || raw === null) raw = {};
+  const proto = protoPath(raw);
+  if (proto !== undefined) {
+    err(
+      "contribution-invalid",
+      `\`config\` returns the key \`__proto__\` at \`${proto}\`, which cannot be data`,
+      "rename it",
+    );
+    return undefined;
+  }
   const parsed = contributionSchema.safeParse(strip(raw));
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
@@ -348,6 +357,18 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
   if (h) lock.home = h;
   if (health.length) lock.health = health;
   return lock;
+}
+
+/** The path of the first own `__proto__` key inside a value, if any. */
+function protoPath(value: unknown, path = ""): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  for (const key of Object.keys(value)) {
+    const at = path ? `${path}.${key}` : key;
+    if (key === "__proto__") return at;
+    const inner = protoPath((value as Record<string, unknown>)[key], at);
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
 }
 
 function emptyRequired(): Required<LevelLock> {

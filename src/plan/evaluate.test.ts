@@ -340,6 +340,21 @@ describe("bad input: every problem reported, clearly", () => {
     ]);
   });
 
+  it("a `__proto__` key, in the config or in what config returns", () => {
+    const r = parseConfig('{ "hosts": {}, "defaults": { "git": { "__proto__": { "x": 1 } } } }');
+    expect(!r.ok && formatDiagnosticPlain(r.diagnostics[0]!)).toBe(
+      "setup-mac.jsonc:1:39: error[config-invalid]: the key `__proto__` is not allowed (JavaScript would read it as an object's prototype)\n  fix: rename or remove this key",
+    );
+    const sneaky = defineProgram({
+      name: "sneaky",
+      description: "s",
+      config: () => JSON.parse('{ "env": { "__proto__": "x" } }') as never,
+    });
+    expect(run(hostsConfig({ h: { programs: { sneaky: true } } }), [sneaky])).toEqual([
+      "programs/test/sneaky.ts: error[contribution-invalid] (host h): `config` returns the key `__proto__` at `env.__proto__`, which cannot be data\n  fix: rename it",
+    ]);
+  });
+
   it("a typo in what config returns", () => {
     const typo = defineProgram({
       name: "typo",

@@ -112,11 +112,24 @@ export function evaluateHost(input: EvaluateInput, host: string): HostEvaluation
     enabled: isEnabled,
   });
 
+  // Who contributes to whom, indexed once (in enabled order, which is definition order):
+  // looking through every enabled program for every target would be quadratic.
+  const contributors = new Map<string, string[]>();
+  const computedContributors = new Map<string, string[]>();
+  for (const from of enabled.keys()) {
+    const contributes = programs.get(from)!.program.contributes;
+    if (!contributes) continue;
+    for (const [target, contribution] of Object.entries(contributes)) {
+      if (contribution === undefined || !enabled.has(target)) continue;
+      if (target !== from) push(contributors, target, from);
+      if (typeof contribution === "function") push(computedContributors, target, from);
+    }
+  }
+
   // Function-valued contributions read the contributor's options: evaluate contributors first.
-  const { order: optionOrder, cycles } = topologicalOrder([...enabled.keys()], (target) =>
-    [...enabled.keys()].filter(
-      (from) => typeof programs.get(from)!.program.contributes?.[target] === "function",
-    ),
+  const { order: optionOrder, cycles } = topologicalOrder(
+    [...enabled.keys()],
+    (target) => computedContributors.get(target) ?? [],
   );
   for (const cycle of cycles) {
     diagnostics.push(
@@ -134,7 +147,14 @@ export function evaluateHost(input: EvaluateInput, host: string): HostEvaluation
   if (cycles.length) return result;
 
   for (const name of optionOrder) {
-    const resolved = resolveOptions(input, host, name, enabled, context, diagnostics);
+    const resolved = resolveOptions(
+      input,
+      host,
+      name,
+      contributors.get(name) ?? [],
+      context,
+      diagnostics,
+    );
     if (resolved) options.set(name, resolved);
   }
   if (diagnostics.length) return result;
@@ -169,6 +189,12 @@ export function evaluateHost(input: EvaluateInput, host: string): HostEvaluation
   return result;
 }
 
+function push(index: Map<string, string[]>, key: string, value: string): void {
+  const list = index.get(key);
+  if (list) list.push(value);
+  else index.set(key, [value]);
+}
+
 function hostLocation(doc: EvaluateInput["config"], source: Source, path: string[]): Location {
   if (source.file !== doc.file) return { file: source.file };
   return locate(doc, [...source.what.split("."), ...path]);
@@ -179,7 +205,8 @@ function resolveOptions(
   input: EvaluateInput,
   host: string,
   name: string,
-  enabled: ReadonlyMap<string, EnabledBy>,
+  /** The enabled programs that contribute to this one, in enabled order. */
+  contributors: readonly string[],
   context: (name: string) => ConfigContext<Record<string, unknown>>,
   diagnostics: Diagnostic[],
 ): ResolvedOptions | undefined {
@@ -199,9 +226,8 @@ function resolveOptions(
   if (isPlainRecord(entry)) {
     defs.push({ value: entry, source: { file: doc.file, what: `hosts.${host}.programs.${name}` } });
   }
-  for (const from of enabled.keys()) {
-    const contribution = programs.get(from)!.program.contributes?.[name];
-    if (contribution === undefined || from === name) continue;
+  for (const from of contributors) {
+    const contribution = programs.get(from)!.program.contributes![name];
     let value: unknown;
     try {
       value = typeof contribution === "function" ? contribution(context(from)) : contribution;

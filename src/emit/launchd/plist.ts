@@ -144,6 +144,9 @@ function checkXml(value: PlistValue, where: string, path: string): PlistValue {
   } else if (typeof value === "object") {
     for (const [key, item] of Object.entries(value)) {
       const at = path === "" ? key : `${path}.${key}`;
+      // A JavaScript object cannot hold this key as data: it would set the prototype.
+      if (key === "__proto__")
+        throw new LaunchdRenderError(where, `${at} is a key no plist reader keeps`);
       checkText(key, at);
       checkXml(item, where, at);
     }

@@ -1,0 +1,319 @@
+import { createServer, type Server } from "node:http";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apply } from "../../src/api/apply.js";
+import { diff, generations, rollback, rollbackProgram } from "../../src/api/history.js";
+import { enablePrograms, setProgramOption } from "../../src/api/config.js";
+import { SetupMacError } from "../../src/errors/index.js";
+import { makeFixture, program, resetCalls, runnerWith, type Fixture } from "./fixture.js";
+
+let server: Server;
+let port = 0;
+let healthy = true;
+beforeAll(async () => {
+  server = createServer((_req, res) => {
+    res.statusCode = healthy ? 200 : 503;
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as { port: number }).port;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const fixtures: Fixture[] = [];
+afterAll(() => fixtures.forEach((f) => rmSync(f.root, { recursive: true, force: true })));
+
+function workspace(hostPrograms: Record<string, unknown> = { web: true, tool: true }): Fixture {
+  const f = makeFixture(
+    {
+      web: program(
+        "web",
+        `options: z.object({ port: z.number().default(${port}), title: z.string().default("hi") }),
+         config: ({ options }) => ({
+           packages: ["nginx"],
+           files: { "~/.config/web/title": { text: options.title } },
+           services: { server: { command: [bin("nginx"), "-g", "daemon off;"], scope: "system", health: { http: \`http://127.0.0.1:\${options.port}/\`, timeout: 1000, retries: 0 } } },
+           datasets: { data: { dataset: "tank/web", snapshots: { keep: 2, every: "daily" } } },
+         })`,
+      ),
+      tool: program(
+        "tool",
+        `config: () => ({
+           packages: ["tool"],
+           hooks: { preRemove: [["hookcmd", "pre", "; rm -rf ~", "$(id)"]], postRemove: ["hookcmd", "post"] },
+         })`,
+      ),
+    },
+    hostPrograms,
+  );
+  fixtures.push(f);
+  return f;
+}
+
+const base = (f: Fixture) => ({
+  workspace: f.root,
+  cacheDir: f.cache,
+  host: "box",
+  yes: true,
+  runner: f.runner,
+});
+
+describe("apply", () => {
+  it("runs the steps in order, with the exact commands, and records generation 1", async () => {
+    const f = workspace();
+    const steps: string[] = [];
+    const result = await apply({ ...base(f), onStep: (s) => steps.push(s) });
+    expect(result.status).toBe("applied");
+    expect(result.generation!.number).toBe(1);
+    expect(steps).toEqual(["check", "snapshot", "lock", "switch", "health", "record"]);
+    expect(f.calls()).toEqual([
+      ["zfs", "list", "-H", "-o", "name", "tank/web"],
+      ["zfs", "snapshot", expect.stringMatching(/^tank\/web@setup-mac-g1-\d{8}T\d{6}Z$/)],
+      [
+        "zfs",
+        "list",
+        "-H",
+        "-t",
+        "snapshot",
+        "-o",
+        "name",
+        "-s",
+        "creation",
+        "-d",
+        "1",
+        "tank/web",
+      ],
+      ["nixos-rebuild", "switch", "--flake", ".#box"],
+    ]);
+    expect(result.health.map((h) => [h.name, h.ok])).toEqual([
+      [`http http://127.0.0.1:${port}/`, true],
+    ]);
+    expect(existsSync(join(f.root, "setup-mac.lock.json"))).toBe(true);
+    expect(readFileSync(join(f.root, ".setup-mac/generations/1/setup-mac.jsonc"), "utf8")).toBe(
+      f.config(),
+    );
+  });
+
+  it("applying the same state twice records no new generation and runs nothing", async () => {
+    const f = workspace();
+    await apply(base(f));
+    resetCalls(f);
+    const again = await apply(base(f));
+    expect(again.status).toBe("nothing-to-do");
+    expect(f.calls()).toEqual([]);
+    expect(generations({ workspace: f.root }).generations).toHaveLength(1);
+  });
+
+  it("--dry-run writes nothing and runs no command", async () => {
+    const f = workspace();
+    const before = readdirSync(f.root).sort();
+    const result = await apply({ ...base(f), dryRun: true });
+    expect(result.status).toBe("dry-run");
+    expect(result.plan.changes.programs.map((p) => [p.name, p.kind])).toEqual([
+      ["tool", "added"],
+      ["web", "added"],
+    ]);
+    expect(f.calls()).toEqual([]);
+    expect(readdirSync(f.root).sort()).toEqual(before.filter((n) => n !== ".setup-mac"));
+  });
+
+  it("without a terminal and without --yes it fails at once, changing nothing", async () => {
+    const f = workspace();
+    await expect(apply({ ...base(f), yes: false })).rejects.toThrow(
+      "error[confirmation-required]: applying to box changes the machine and needs a confirmation, but there is no terminal to ask on\n" +
+        "  fix: review the plan above and run again with --yes (or run on a terminal); --dry-run shows the plan only",
+    );
+    expect(f.calls()).toEqual([]);
+    expect(existsSync(join(f.root, "setup-mac.lock.json"))).toBe(false);
+  });
+
+  it("a failed switch leaves the lock as it was and records nothing", async () => {
+    const f = workspace();
+    await apply(base(f));
+    const lockBefore = readFileSync(join(f.root, "setup-mac.lock.json"), "utf8");
+    await setProgramOption("web", "title", "changed", {
+      workspace: f.root,
+      cacheDir: f.cache,
+      hosts: ["box"],
+    });
+    const error = await apply({ ...base(f), runner: runnerWith(f, { SWITCH_EXIT: "1" }) }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(SetupMacError);
+    const message = (error as SetupMacError).message;
+    expect(message).toMatch(
+      /^error\[switch-failed\]: step "switch" failed: `nixos-rebuild switch --flake \.#box` exited 1\. The previous setup-mac\.lock\.json is back; no generation was recorded\n {2}full log: \.setup-mac\/logs\/.+-box-apply\.log\n/,
+    );
+    expect(readFileSync(join(f.root, "setup-mac.lock.json"), "utf8")).toBe(lockBefore);
+    expect(generations({ workspace: f.root }).generations).toHaveLength(1);
+    expect(existsSync(join(f.root, ".setup-mac/apply-in-progress.json"))).toBe(false);
+    const log = /full log: (\S+)/.exec(message)![1]!;
+    expect(readFileSync(join(f.root, log), "utf8")).toContain(
+      "building the system configuration...",
+    );
+  });
+
+  it("a switch that hangs is stopped at its timeout", async () => {
+    const f = workspace();
+    const error = await apply({
+      ...base(f),
+      runner: runnerWith(f, { SWITCH_SLEEP: "30" }),
+      switchTimeoutMs: 500,
+    }).catch((e: unknown) => e);
+    expect((error as Error).message).toContain("did not finish within 1 s and was stopped");
+    expect(existsSync(join(f.root, "setup-mac.lock.json"))).toBe(false);
+  });
+
+  it("a failing ZFS snapshot stops the apply unless --no-snapshot", async () => {
+    const f = workspace();
+    const failing = runnerWith(f, { ZFS_SNAPSHOT_FAIL: "1" });
+    await expect(apply({ ...base(f), runner: failing })).rejects.toThrow(
+      /step "snapshot" failed: `zfs snapshot tank\/web@setup-mac-g1-\w+` failed for tank\/web: cannot create snapshot: permission denied; nothing was changed/,
+    );
+    expect(f.calls().some((c) => c[0] === "nixos-rebuild")).toBe(false);
+    const result = await apply({ ...base(f), runner: failing, noSnapshot: true });
+    expect(result.status).toBe("applied");
+  });
+
+  it("keeps only as many setup-mac snapshots as the dataset says", async () => {
+    const f = workspace();
+    await apply(base(f));
+    for (const title of ["a", "b", "c"]) {
+      await setProgramOption("web", "title", title, {
+        workspace: f.root,
+        cacheDir: f.cache,
+        hosts: ["box"],
+      });
+      await apply(base(f));
+    }
+    const destroyed = f
+      .calls()
+      .filter((c) => c[0] === "zfs" && c[1] === "destroy")
+      .map((c) => c[2]);
+    expect(destroyed).toHaveLength(2);
+    expect(destroyed[0]).toMatch(/@setup-mac-g1-/);
+  });
+
+  it("removal hooks run once, with their arguments literally, pre before and post after the switch", async () => {
+    const f = workspace();
+    await apply(base(f));
+    resetCalls(f);
+    const text = f.config().replace('"tool": true', '"tool": false');
+    f.setConfig(text);
+    const result = await apply(base(f));
+    expect(result.removed).toEqual(["tool"]);
+    expect(f.calls().filter((c) => c[0] !== "zfs")).toEqual([
+      ["hookcmd", "pre", "; rm -rf ~", "$(id)"],
+      ["nixos-rebuild", "switch", "--flake", ".#box"],
+      ["hookcmd", "post"],
+    ]);
+    resetCalls(f);
+    await setProgramOption("web", "title", "again", {
+      workspace: f.root,
+      cacheDir: f.cache,
+      hosts: ["box"],
+    });
+    await apply(base(f));
+    expect(f.calls().filter((c) => c[0] === "hookcmd")).toEqual([]);
+  });
+
+  it("--rollback-on-failure goes back when a health check fails after the switch", async () => {
+    const f = workspace();
+    await apply(base(f));
+    const lockBefore = readFileSync(join(f.root, "setup-mac.lock.json"), "utf8");
+    await setProgramOption("web", "title", "broken", {
+      workspace: f.root,
+      cacheDir: f.cache,
+      hosts: ["box"],
+    });
+    resetCalls(f);
+    healthy = false;
+    try {
+      await expect(apply({ ...base(f), rollbackOnFailure: true })).rejects.toThrow(
+        /health checks failed after the switch: http http:\/\/127\.0\.0\.1:\d+\/ \(HTTP 503 from http:\/\/127\.0\.0\.1:\d+\/\)\. Rolled back: the previous setup-mac\.lock\.json is back and switched; no generation was recorded/,
+      );
+    } finally {
+      healthy = true;
+    }
+    expect(f.calls().filter((c) => c[0] === "nixos-rebuild")).toHaveLength(2);
+    expect(readFileSync(join(f.root, "setup-mac.lock.json"), "utf8")).toBe(lockBefore);
+    expect(generations({ workspace: f.root }).generations).toHaveLength(1);
+  });
+});
+
+describe("generations, diff and rollback", () => {
+  it("apply g1, change, apply g2, rollback: the config and lock equal g1's", async () => {
+    const f = workspace();
+    await apply(base(f));
+    const g1Config = f.config();
+    const g1Lock = readFileSync(join(f.root, "setup-mac.lock.json"), "utf8");
+    await setProgramOption("web", "title", "second", {
+      workspace: f.root,
+      cacheDir: f.cache,
+      hosts: ["box"],
+    });
+    const d = await diff({ workspace: f.root, cacheDir: f.cache, host: "box" });
+    expect(d.from).toBe(1);
+    expect(d.changes.programs).toEqual([
+      {
+        name: "web",
+        kind: "changed",
+        aspects: {
+          files: { added: [], removed: [], changed: ["~/.config/web/title"] },
+          options: { added: [], removed: [], changed: ["title"] },
+        },
+      },
+    ]);
+    await apply(base(f));
+    const back = await rollback(base(f));
+    expect(back.generation).toMatchObject({ number: 3, kind: "rollback", from: 1 });
+    expect(f.config()).toBe(g1Config);
+    expect(readFileSync(join(f.root, "setup-mac.lock.json"), "utf8")).toBe(g1Lock);
+    expect(generations({ workspace: f.root }).generations.map((g) => [g.number, g.kind])).toEqual([
+      [1, "apply"],
+      [2, "apply"],
+      [3, "rollback"],
+    ]);
+  });
+
+  it("rolls back one program's settings alone", async () => {
+    const f = workspace();
+    await setProgramOption("web", "title", "first", {
+      workspace: f.root,
+      cacheDir: f.cache,
+      hosts: ["box"],
+    });
+    await apply(base(f));
+    await setProgramOption("web", "title", "second", {
+      workspace: f.root,
+      cacheDir: f.cache,
+      hosts: ["box"],
+    });
+    await enablePrograms(["tool"], { workspace: f.root, cacheDir: f.cache, hosts: ["box"] });
+    f.setConfig(f.config().replace('"tool": true', '"tool": false'));
+    await apply(base(f));
+    const result = await rollbackProgram("web", { ...base(f), to: 1 });
+    expect(result.pinned).toBe(false);
+    expect(result.generation).toMatchObject({ kind: "program-rollback", program: "web", from: 1 });
+    expect(f.config()).toContain('"title": "first"');
+    // tool stays off: only web went back.
+    expect(f.config()).toContain('"tool": false');
+  });
+
+  it("a failed switch during rollback restores the config too", async () => {
+    const f = workspace();
+    await apply(base(f));
+    await setProgramOption("web", "title", "second", {
+      workspace: f.root,
+      cacheDir: f.cache,
+      hosts: ["box"],
+    });
+    await apply(base(f));
+    const config = f.config();
+    await expect(
+      rollback({ ...base(f), runner: runnerWith(f, { SWITCH_EXIT: "2" }) }),
+    ).rejects.toThrow(/step "switch" failed/);
+    expect(f.config()).toBe(config);
+  });
+});
