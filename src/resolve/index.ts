@@ -77,8 +77,8 @@ export function resolveHost(
   }
 
   // The closure of `requires`, remembering who asked.
-  while (queue.length) {
-    const name = queue.shift()!;
+  for (let next = 0; next < queue.length; next++) {
+    const name = queue[next]!;
     const info = programs.get(name)!;
     for (const req of info.requires ?? []) {
       if (!programs.has(req)) {
@@ -242,19 +242,21 @@ export function topologicalOrder(
       dependents.get(d)!.push(n);
     }
   }
-  const ready = sorted.filter((n) => indegree.get(n) === 0);
+  // The smallest ready name first: a binary heap keeps this O(n log n).
+  const ready = new MinHeap(sorted.filter((n) => indegree.get(n) === 0));
   const order: string[] = [];
-  while (ready.length) {
-    ready.sort();
-    const n = ready.shift()!;
+  const done = new Set<string>();
+  while (ready.size) {
+    const n = ready.pop();
     order.push(n);
+    done.add(n);
     for (const m of dependents.get(n)!) {
       const left = indegree.get(m)! - 1;
       indegree.set(m, left);
       if (left === 0) ready.push(m);
     }
   }
-  const rest = sorted.filter((n) => !order.includes(n));
+  const rest = sorted.filter((n) => !done.has(n));
   return { order: [...order, ...rest], cycles: findCycles(rest, dependencies) };
 }
 
@@ -287,4 +289,46 @@ function findCycles(
     cycles.push([...cycle.slice(min), ...cycle.slice(0, min)]);
   }
   return cycles;
+}
+
+/** A binary min-heap of strings in code-unit order (the order of `Array.prototype.sort`). */
+class MinHeap {
+  private readonly items: string[];
+  constructor(sorted: string[]) {
+    // A sorted array is already a heap.
+    this.items = sorted;
+  }
+  get size(): number {
+    return this.items.length;
+  }
+  push(value: string): void {
+    const a = this.items;
+    let i = a.push(value) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (a[parent]! <= value) break;
+      a[i] = a[parent]!;
+      i = parent;
+    }
+    a[i] = value;
+  }
+  pop(): string {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= a.length) break;
+        const r = l + 1;
+        const c = r < a.length && a[r]! < a[l]! ? r : l;
+        if (a[c]! >= last) break;
+        a[i] = a[c]!;
+        i = c;
+      }
+      a[i] = last;
+    }
+    return top;
+  }
 }
