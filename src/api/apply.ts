@@ -200,7 +200,7 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
     }
 
     const last = lastGeneration(root, host);
-    const previous = last ? (JSON.parse(last.lock) as Lock).hosts[host] : undefined;
+    const previous = last?.lockData.hosts[host];
     const changes = hostChanges(host, previous, next);
     const { mode, targetHost: configuredTarget } = hostModes(computed.configText, host);
     const targetHost = options.targetHost ?? configuredTarget;

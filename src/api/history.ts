@@ -23,6 +23,7 @@ import type { Lock } from "../emit/lock-types.js";
 import { diagnostic, SetupMacError } from "../errors/index.js";
 import type { Diagnostic } from "../errors/index.js";
 import { CONFIG_FILE, parseConfig } from "../load/config.js";
+import { parseLock } from "../load/lock.js";
 import type { ApplyOptions, ApplyResult } from "./apply.js";
 import { apply, chooseHost } from "./apply.js";
 import { computeBuild } from "./build.js";
@@ -90,7 +91,7 @@ export async function diff(
     options.from !== undefined
       ? requireGeneration(computed.root, options.from, host)
       : lastGeneration(computed.root, host);
-  const before = base ? (JSON.parse(base.lock) as Lock).hosts[host] : undefined;
+  const before = base?.lockData.hosts[host];
   return {
     host,
     ...(base ? { from: base.record.number } : {}),
@@ -104,9 +105,11 @@ function previousOf(root: string, host: string): number | undefined {
   return list.length >= 2 ? list[list.length - 2]!.number : undefined;
 }
 
+/** The workspace's lock as it is on disk, if it is there and readable (a corrupt one is left alone). */
 function currentLock(root: string): Lock | undefined {
   try {
-    return JSON.parse(readFileSync(join(root, "setup-mac.lock.json"), "utf8")) as Lock;
+    const parsed = parseLock(readFileSync(join(root, "setup-mac.lock.json"), "utf8"));
+    return parsed.ok ? parsed.lock : undefined;
   } catch {
     return undefined;
   }
@@ -139,7 +142,7 @@ export async function rollback(options: ApplyOptions & { to?: number } = {}): Pr
     );
   }
   const target = requireGeneration(root, to, host);
-  const targetLock = JSON.parse(target.lock) as Lock;
+  const targetLock = target.lockData;
   const configText = readFileSync(join(root, CONFIG_FILE), "utf8");
   const restoredConfig = replaceHostEntry(configText, target.config, host);
   // Evaluating the restored config gives generation N's plan unless the modules changed since;
@@ -264,7 +267,7 @@ export async function rollbackProgram(
   if (!host)
     throw new SetupMacError(diagnostic("host-required", "which host?", { hint: "pass --host" }), 2);
   const target = requireGeneration(root, options.to, host);
-  const oldLock = JSON.parse(target.lock) as Lock;
+  const oldLock = target.lockData;
   const oldParsed = parseConfig(target.config);
   if (!oldParsed.ok) throw new SetupMacError(oldParsed.diagnostics);
   const oldEntry = oldParsed.doc.config.hosts[host]?.programs?.[program];

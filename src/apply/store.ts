@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { writeFileAtomic } from "../adapters/atomic-write.js";
 import type { Diagnostic } from "../errors/index.js";
 import { diagnostic } from "../errors/index.js";
+import type { Lock } from "../emit/lock-types.js";
+import { parseLock } from "../load/lock.js";
 import type { HostChanges } from "./changes.js";
 
 export const STATE_DIR = ".setup-mac";
@@ -43,6 +45,8 @@ export interface Generation {
   dir: string;
   config: string;
   lock: string;
+  /** The lock, parsed and checked. */
+  lockData: Lock;
 }
 
 export interface GenerationList {
@@ -84,6 +88,11 @@ export function listGenerations(root: string): GenerationList {
         if (!existsSync(join(root, GENERATIONS_DIR, name, part)))
           throw new Error(`${part} is missing`);
       }
+      const lock = parseLock(
+        readFileSync(join(root, GENERATIONS_DIR, name, "setup-mac.lock.json"), "utf8"),
+      );
+      if (!lock.ok)
+        throw new Error(`its setup-mac.lock.json is unreadable: ${lock.diagnostics[0]!.message}`);
       generations.push(record);
     } catch (error) {
       problems.push(
@@ -109,12 +118,11 @@ export function readGeneration(root: string, number: number): Generation | undef
     const record = JSON.parse(
       readFileSync(join(dir, "generation.json"), "utf8"),
     ) as GenerationRecord;
-    return {
-      record,
-      dir,
-      config: readFileSync(join(dir, "setup-mac.jsonc"), "utf8"),
-      lock: readFileSync(join(dir, "setup-mac.lock.json"), "utf8"),
-    };
+    const lock = readFileSync(join(dir, "setup-mac.lock.json"), "utf8");
+    const parsed = parseLock(lock);
+    if (!parsed.ok) return undefined;
+    const config = readFileSync(join(dir, "setup-mac.jsonc"), "utf8");
+    return { record, dir, config, lock, lockData: parsed.lock };
   } catch {
     return undefined;
   }
