@@ -16,6 +16,14 @@ import { LOCK_FILE } from "../emit/lock.js";
 import { diagnostic, didYouMean, SetupMacError } from "../errors/index.js";
 import type { HostChanges } from "../apply/changes.js";
 import { hostChanges } from "../apply/changes.js";
+import type { Collision } from "../apply/collisions.js";
+import {
+  describeCollision,
+  findCollisions,
+  resolveCollisions,
+  undoCollisions,
+  unresolved,
+} from "../apply/collisions.js";
 import type { SwitchMode } from "../apply/platform.js";
 import { onTarget, switchCommand } from "../apply/platform.js";
 import { binResolver, hostProbes, probeDeps } from "../apply/runtime.js";
@@ -45,6 +53,8 @@ export interface ApplyPlan {
   since?: number;
   switchArgv: string[];
   snapshots: string[];
+  /** Files already standing where new home files go, and what will be done about each. */
+  collisions: Collision[];
 }
 
 export interface ApplyOptions extends WorkspaceOptions {
@@ -75,6 +85,14 @@ export interface ApplyOptions extends WorkspaceOptions {
     from: number;
     program?: string;
   };
+  /** Move unmanaged files that stand in the way to `<file>.<ext>` (never overwriting a backup). */
+  backupExt?: string;
+  /** Replace these unmanaged files (`~/…` paths) that stand in the way. */
+  forceFiles?: string[];
+  /** The home directory on this machine (default: the host's `home`). */
+  home?: string;
+  /** Cancels a running switch (Ctrl-C): it is then a failed switch, and the lock goes back. */
+  signal?: AbortSignal;
   /** Test-only: stop the process right after this step (crash tests). */
   crashAfter?: string;
 }
@@ -216,6 +234,14 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
       ...(last ? { since: last.record.number } : {}),
       switchArgv,
       snapshots: [...new Set(snapshotTargets.map((d) => d.dataset))],
+      // Only this machine's files can be checked; a remote target is left to home-manager.
+      collisions: targetHost
+        ? []
+        : findCollisions(next, previous, {
+            home: options.home ?? next.home,
+            backupExt: options.backupExt,
+            force: options.forceFiles,
+          }),
     };
     const result: ApplyResult = {
       host,
@@ -232,6 +258,21 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
       return result;
     }
     options.onPlan?.(plan);
+    const blocking = unresolved(plan.collisions);
+    if (blocking.length && !options.dryRun) {
+      throw new SetupMacError(
+        diagnostic(
+          "files-in-the-way",
+          `${blocking.length === 1 ? "a file stands" : `${blocking.length} files stand`} where ${host} gets managed files; nothing was changed:\n` +
+            blocking.map((c) => `  ${describeCollision(c)}`).join("\n"),
+          {
+            hint: blocking.some((c) => c.kind === "escapes-home")
+              ? "a symlinked folder must not lead a managed file out of the home directory: replace the link with a real folder"
+              : "keep a copy with `--backup-ext bak`, or replace one with `--force-file ~/path` (repeatable); or remove the file yourself",
+          },
+        ),
+      );
+    }
     if (options.dryRun) return result;
     if (!options.yes) {
       if (!options.confirm) {
@@ -279,7 +320,11 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
         process.kill(process.pid, "SIGKILL");
       }
     };
+    const adoptedTexts = new Map(
+      plan.collisions.filter((c) => c.action === "adopt").map((c) => [c.path, readFileSync(c.path, "utf8")]),
+    );
     const restoreFiles = async () => {
+      for (const line of undoCollisions(plan.collisions, adoptedTexts)) logLine(line);
       if (previousLockText === null) rmSync(lockPath, { force: true });
       else await writeFileAtomic(lockPath, previousLockText);
       if (options.restore) await writeFileAtomic(configPath, previousConfigText);
@@ -353,6 +398,10 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
           "fix the hook or the program, then apply again",
         );
 
+      for (const line of resolveCollisions(plan.collisions)) {
+        step("files", line);
+        logLine(line);
+      }
       await marker("lock");
       step("lock", LOCK_FILE);
       if (options.restore) await writeFileAtomic(configPath, computed.configText);
@@ -366,13 +415,15 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
       try {
         const r = await runner.run(switchArgv, {
           cwd: root,
+          ...(options.signal ? { signal: options.signal } : {}),
           timeoutMs: options.switchTimeoutMs ?? 60 * 60_000,
           onOutput: (chunk) => {
             log.write(chunk);
             options.onOutput?.(chunk);
           },
         });
-        if (r.timedOut)
+        if (r.cancelled) switchError = `\`${switchArgv.join(" ")}\` was interrupted`;
+        else if (r.timedOut)
           switchError = `\`${switchArgv.join(" ")}\` did not finish within ${Math.round((options.switchTimeoutMs ?? 3_600_000) / 1000)} s and was stopped`;
         else if (r.exitCode !== 0)
           switchError = `\`${switchArgv.join(" ")}\` ${r.exitCode === null ? `was killed (${r.signal ?? "signal"})` : `exited ${r.exitCode}`}`;

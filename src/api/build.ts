@@ -3,8 +3,9 @@
  * nothing unless the whole workspace evaluates without errors.
  */
 import { mkdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { writeFileAtomic } from "../adapters/atomic-write.js";
+import { basename, dirname, join } from "node:path";
+import { sweepTempFiles, writeFileAtomic } from "../adapters/atomic-write.js";
+import { withWorkspaceLock } from "../adapters/workspace-lock.js";
 import type { Diagnostic } from "../errors/index.js";
 import { SetupMacError } from "../errors/index.js";
 import { buildLock, LOCK_FILE, serializeLock } from "../emit/lock.js";
@@ -69,18 +70,25 @@ export async function computeBuild(options: WorkspaceOptions = {}): Promise<Comp
 export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const computed = await computeBuild(options);
   const written: BuildResult["written"] = [];
-  for (const [file, text] of [
-    [SCHEMA_FILE, computed.schemaText],
-    [LOCK_FILE, computed.lockText],
-  ] as const) {
-    const path = join(computed.root, file);
-    const changed = readOrEmpty(path) !== text;
-    if (changed && !options.dryRun) {
-      mkdirSync(dirname(path), { recursive: true });
-      await writeFileAtomic(path, text);
+  const write = async () => {
+    for (const [file, text] of [
+      [SCHEMA_FILE, computed.schemaText],
+      [LOCK_FILE, computed.lockText],
+    ] as const) {
+      const path = join(computed.root, file);
+      // A killed earlier write leaves `<file>.<digits>` next to a whole file: sweep it.
+      if (!options.dryRun) await sweepTempFiles(dirname(path), basename(path)).catch(() => []);
+      const changed = readOrEmpty(path) !== text;
+      if (changed && !options.dryRun) {
+        mkdirSync(dirname(path), { recursive: true });
+        await writeFileAtomic(path, text);
+      }
+      written.push({ file, changed });
     }
-    written.push({ file, changed });
-  }
+  };
+  // The lock is also written by apply: never both at once.
+  if (options.dryRun) await write();
+  else await withWorkspaceLock(computed.root, "build", write, { waitMs: 15_000 });
   return {
     lock: computed.lock,
     lockText: computed.lockText,

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
-import { writeFileAtomic } from "../adapters/atomic-write.js";
+import { sweepTempFiles, writeFileAtomic } from "../adapters/atomic-write.js";
 import { withWorkspaceLock, type Owner } from "../adapters/workspace-lock.js";
 import {
   getOption,
@@ -115,6 +115,8 @@ async function edit(
     command,
     async ({ reclaimed }: { reclaimed?: Owner }) => {
       const notes: string[] = [];
+      // Temp files of a write that was killed before its rename are garbage: the file itself is whole.
+      await sweepTempFiles(root, CONFIG_FILE).catch(() => []);
       if (reclaimed)
         notes.push(
           `Reclaimed the workspace lock of \`setup-mac ${reclaimed.command}\` (pid ${reclaimed.pid}), which had stopped.`,

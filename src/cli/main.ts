@@ -119,6 +119,20 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("-y, --yes", "do not ask for confirmation")
     .option("--dry-run", "show the plan, change nothing")
     .action(lazy(async () => ({ run: (await import("./commands/history.js")).rollbackCommand })));
+  programs
+    .command("status")
+    .description("declared vs applied vs live: drift, files edited by hand, services, health")
+    .option("--live", "run the live checks here even if this machine is not the host")
+    .action(lazy(() => import("./commands/status.js")));
+  programs
+    .command("update [inputs...]")
+    .description("update the flake's inputs (all, or the named ones) and show what moved")
+    .option("--dry-run", "show the nix command, change nothing")
+    .action(lazy(() => import("./commands/update.js")));
+  program
+    .command("doctor")
+    .description("is Nix there, is the adapter imported, is the lock in sync, are commands present")
+    .action(lazy(() => import("./commands/doctor.js")));
 
   program
     .command("generations")
@@ -152,6 +166,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("--rollback-on-failure", "go back to the previous generation when health checks fail")
     .option("--no-snapshot", "apply even without ZFS snapshots")
     .option("--timeout <seconds>", "stop the switch after this long (default 3600)")
+    .option("--backup-ext <ext>", "move unmanaged files in the way to <file>.<ext> (never overwriting a backup)")
+    .option("--force-file <path>", "replace this unmanaged file in the way (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
     .action(lazy(() => import("./commands/apply.js")));
 
   try {

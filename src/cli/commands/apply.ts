@@ -12,6 +12,8 @@ export interface ApplyFlags {
   rollbackOnFailure?: boolean;
   snapshot?: boolean;
   timeout?: string;
+  backupExt?: string;
+  forceFile?: string[];
 }
 
 export function printPlan(plan: ApplyPlan, c: Colors, out: (t: string) => void): void {
@@ -22,6 +24,10 @@ export function printPlan(plan: ApplyPlan, c: Colors, out: (t: string) => void):
   for (const line of summarizeChanges(plan.changes)) {
     const colour = line.startsWith("+") ? c.green : line.startsWith("-") ? c.red : c.yellow;
     out("  " + colour(line));
+  }
+  for (const col of plan.collisions) {
+    const fix = col.action === "adopt" ? "adopted: same content" : col.action === "backup" ? `moved to ${col.backup}` : col.action === "replace" ? "replaced (--force-file)" : "in the way";
+    out("  " + (col.action ? c.dim : c.red)(`file ${col.target}: ${fix}`));
   }
   if (plan.snapshots.length) out(c.dim(`  ZFS snapshots first: ${plan.snapshots.join(", ")}`));
   out(c.dim(`  then: ${plan.switchArgv.join(" ")}`));
@@ -38,9 +44,18 @@ export async function run(ctx: CommandContext, flags: ApplyFlags): Promise<void>
     printPlan(plan, c, output.out);
   };
   const timeoutMs = flags.timeout ? Number(flags.timeout) * 1000 : undefined;
+  // Ctrl-C stops a running switch (its process group does not get the signal by itself).
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  process.once("SIGINT", onSigint);
   const result = await apply({
     workspace: globals.workspace,
     host: globals.host?.[0],
+    signal: interrupt.signal,
+    backupExt: flags.backupExt,
+    forceFiles: flags.forceFile,
+    ...(ctx.env.SETUP_MAC_HOME ? { home: ctx.env.SETUP_MAC_HOME } : {}),
+    ...(ctx.env.SETUP_MAC_TEST_CRASH_AFTER ? { crashAfter: ctx.env.SETUP_MAC_TEST_CRASH_AFTER } : {}),
     dryRun: flags.dryRun,
     yes: flags.yes,
     targetHost: flags.targetHost,
@@ -58,6 +73,7 @@ export async function run(ctx: CommandContext, flags: ApplyFlags): Promise<void>
       if (!globals.json) process.stderr.write(output.tty ? c.dim(chunk) : chunk);
     },
   });
+  process.off("SIGINT", onSigint);
   if (globals.json) {
     output.out(toJson(result));
     return;
