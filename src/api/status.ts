@@ -15,6 +15,7 @@ import { binResolver, hostProbes, probeDeps } from "../apply/runtime.js";
 import { lastGeneration } from "../apply/store.js";
 import type { ArgLock, HostLock, Lock, ProbeLock, ProgramLock } from "../emit/lock-types.js";
 import type { FileSystem, ProcessRunner } from "../ports/index.js";
+import { SetupMacError } from "../errors/index.js";
 import { fileDrift } from "../probe/drift.js";
 import type { ProbeDeps, ServiceTarget } from "../probe/health.js";
 import { runProbes } from "../probe/health.js";
@@ -170,7 +171,11 @@ async function fileFindings(
       }
       const drift = fileDrift(file, live);
       const state =
-        drift.state === "ok" ? "in sync" : drift.state === "edited" ? "edited by hand" : drift.state;
+        drift.state === "ok"
+          ? "in sync"
+          : drift.state === "edited"
+            ? "edited by hand"
+            : drift.state;
       out.push({
         kind: "file",
         target: shown,
@@ -217,7 +222,11 @@ function serviceChecks(
         out.push({
           program: name,
           target: svc.label,
-          probe: { ...base, name: svc.label, command: ["launchctl", "print", `${domain}/${svc.label}`] },
+          probe: {
+            ...base,
+            name: svc.label,
+            command: ["launchctl", "print", `${domain}/${svc.label}`],
+          },
         });
       } else {
         out.push({
@@ -235,7 +244,21 @@ function serviceChecks(
 /** Compares declared, applied and live state of one host. */
 export async function status(options: StatusOptions = {}): Promise<StatusResult> {
   const computed = await computeBuild(options);
-  const host = chooseHost(computed.lock, options.host);
+  let host: string;
+  try {
+    host = chooseHost(computed.lock, options.host);
+  } catch (error) {
+    // chooseHost's hint names `apply`; point at this verb instead.
+    if (error instanceof SetupMacError && error.diagnostics[0]?.code === "host-required")
+      throw new SetupMacError(
+        {
+          ...error.diagnostics[0],
+          hint: `pass --host, e.g. \`setup-mac --host ${Object.keys(computed.lock.hosts).sort()[0]} programs status\``,
+        },
+        error.exitCode,
+      );
+    throw error;
+  }
   const declared = computed.lock.hosts[host]!;
   const last = lastGeneration(computed.root, host);
   const applied = last ? (JSON.parse(last.lock) as Lock).hosts[host] : undefined;
@@ -263,8 +286,14 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
     };
   });
 
-  const machine = localName({ hostname: options.hostname ?? osHostname(), override: options.localHost });
-  const local = isLocalHost(host, { hostname: options.hostname ?? osHostname(), override: options.localHost });
+  const machine = localName({
+    hostname: options.hostname ?? osHostname(),
+    override: options.localHost,
+  });
+  const local = isLocalHost(host, {
+    hostname: options.hostname ?? osHostname(),
+    override: options.localHost,
+  });
   // The machine has what was applied; before any apply, compare with the declared plan (it may
   // have been switched by hand).
   const liveLock = applied ?? declared;
@@ -276,7 +305,8 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
     const home = options.home ?? liveLock.home;
     live.home = home;
     if (!applied)
-      live.note = "nothing applied yet: the live checks compare this machine with the declared config";
+      live.note =
+        "nothing applied yet: the live checks compare this machine with the declared config";
     const runner = options.runner ?? new NodeProcessRunner();
     const files = options.files ?? nodeFileSystem;
     const isExecutable = options.isExecutable ?? nodeIsExecutable;
@@ -285,7 +315,9 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
     const deps = probeDeps(liveLock, runner, {
       resolveArg: (a) => {
         const resolved = resolveBin(a);
-        return resolved.includes("/") ? resolved : (findExecutable(resolved, path, isExecutable) ?? resolved);
+        return resolved.includes("/")
+          ? resolved
+          : (findExecutable(resolved, path, isExecutable) ?? resolved);
       },
       ...options.probeOverrides,
     });
@@ -307,7 +339,11 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
           target: bin,
           ok: Boolean(found),
           state: found ? "present" : "not found",
-          ...(found ? { detail: found } : { detail: `${bin} (from ${typeof arg === "string" ? bin : arg.pkg}) is not on PATH or in a Nix profile` }),
+          ...(found
+            ? { detail: found }
+            : {
+                detail: `${bin} (from ${typeof arg === "string" ? bin : arg.pkg}) is not on PATH or in a Nix profile`,
+              }),
         });
       }
     }
@@ -352,7 +388,12 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
     });
   }
 
-  const problems: StatusResult["summary"]["problems"] = { file: 0, service: 0, binary: 0, health: 0 };
+  const problems: StatusResult["summary"]["problems"] = {
+    file: 0,
+    service: 0,
+    binary: 0,
+    health: 0,
+  };
   for (const p of programs) for (const f of p.findings) if (!f.ok) problems[f.kind]++;
   const count = (state: ConfigState) => programs.filter((p) => p.config === state).length;
   const summary = {
@@ -378,8 +419,6 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
     live,
     programs,
     summary,
-    ok:
-      summary.inSync === programs.length &&
-      Object.values(problems).every((n) => n === 0),
+    ok: summary.inSync === programs.length && Object.values(problems).every((n) => n === 0),
   };
 }
