@@ -133,20 +133,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .command("doctor")
     .description("is Nix there, is the adapter imported, is the lock in sync, are commands present")
     .action(lazy(() => import("./commands/doctor.js")));
-  programs
-    .command("status")
-    .description("declared vs applied vs live: drift, files edited by hand, services, health")
-    .option("--live", "run the live checks here even if this machine is not the host")
-    .action(lazy(() => import("./commands/status.js")));
-  programs
-    .command("update [inputs...]")
-    .description("update the flake's inputs (all, or the named ones) and show what moved")
-    .option("--dry-run", "show the nix command, change nothing")
-    .action(lazy(() => import("./commands/update.js")));
-  program
-    .command("doctor")
-    .description("is Nix there, is the adapter imported, is the lock in sync, are commands present")
-    .action(lazy(() => import("./commands/doctor.js")));
 
   program
     .command("generations")
