@@ -278,11 +278,11 @@ describe("errors", () => {
     expect(error).toBeInstanceOf(ConfigSyntaxError);
     expect(error).toMatchObject({ line: 4, column: 5, parseError: "CommaExpected" });
     expect((error as Error).message).toBe(
-      "setup-mac.jsonc:4:5: error[config-syntax]: invalid JSONC: CommaExpected\n" +
+      "setup-mac.jsonc:4:5: error[config-syntax]: invalid JSONC: expected `,`\n" +
         "  fix: fix the syntax at this position (comments and trailing commas are allowed), then run the command again",
     );
     expect(() => getOption("", null, "git", ["x"])).toThrow(ConfigSyntaxError);
-    expect(() => getOption("/* open", null, "git", ["x"])).toThrow(/UnexpectedEndOfComment/);
+    expect(() => getOption("/* open", null, "git", ["x"])).toThrow(/unterminated comment/);
   });
 
   it("reports values of the wrong shape on the way to the edit", () => {

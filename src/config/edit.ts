@@ -22,6 +22,7 @@ import {
   type ParseError,
 } from "jsonc-parser";
 import { diagnostic, didYouMean, SetupMacError } from "../errors/index.js";
+import { messages, tooDeep } from "../load/config.js";
 
 /** The name used in error messages when the caller does not say which file the text came from. */
 const DEFAULT_FILE = "setup-mac.jsonc";
@@ -50,7 +51,7 @@ export class ConfigSyntaxError extends SetupMacError {
     readonly parseError: string,
   ) {
     super(
-      diagnostic("config-syntax", `invalid JSONC: ${parseError}`, {
+      diagnostic("config-syntax", `invalid JSONC: ${messages[parseError] ?? parseError}`, {
         location: { file, line, column },
         hint: "fix the syntax at this position (comments and trailing commas are allowed), then run the command again",
       }),
@@ -178,6 +179,12 @@ export function detectFormatting(text: string): Formatting {
 
 /** Parse the text or throw {@link ConfigSyntaxError}; the root must be an object. */
 function parseDoc(text: string, file: string): Doc {
+  // Deeper nesting would overflow the parser's stack: refuse it as a syntax error instead.
+  const deep = tooDeep(text);
+  if (deep !== undefined) {
+    const at = lineColumn(text, deep);
+    throw new ConfigSyntaxError(file, at.line, at.column, "TooDeep");
+  }
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   const first = errors[0];

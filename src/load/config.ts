@@ -3,7 +3,13 @@
  * Pure: takes the text, returns the config or diagnostics.
  */
 import type { Node, ParseError } from "jsonc-parser";
-import { findNodeAtLocation, parseTree, printParseErrorCode, getNodeValue } from "jsonc-parser";
+import {
+  createScanner,
+  findNodeAtLocation,
+  getNodeValue,
+  parseTree,
+  printParseErrorCode,
+} from "jsonc-parser";
 import type { z } from "zod";
 import type { Diagnostic, Location } from "../errors/index.js";
 import { diagnostic } from "../errors/index.js";
@@ -50,7 +56,29 @@ export function locate(
   return { file: doc.file };
 }
 
-const messages: Record<string, string> = {
+/**
+ * How deeply arrays and objects may nest. jsonc-parser and the checks after it recurse once per
+ * level, so a file of 10,000 `[` (a corrupt or hostile file, never a real config) would overflow
+ * the stack; a real config nests a handful of levels.
+ */
+export const MAX_NESTING = 256;
+
+/** The offset where nesting first goes deeper than {@link MAX_NESTING}, found without recursion. */
+export function tooDeep(text: string): number | undefined {
+  const scanner = createScanner(text, true);
+  let depth = 0;
+  for (;;) {
+    // Token kinds of jsonc-parser's SyntaxKind (a const enum): { 1, } 2, [ 3, ] 4, end 17.
+    const token = scanner.scan() as number;
+    if (token === 17) return undefined;
+    if (token === 1 || token === 3) {
+      if (++depth > MAX_NESTING) return scanner.getTokenOffset();
+    } else if (token === 2 || token === 4) depth = Math.max(0, depth - 1);
+  }
+}
+
+/** What a jsonc-parser error code means, in words. */
+export const messages: Record<string, string> = {
   InvalidSymbol: "unexpected character",
   InvalidNumberFormat: "invalid number",
   PropertyNameExpected: "expected a property name in double quotes",
@@ -67,6 +95,7 @@ const messages: Record<string, string> = {
   InvalidUnicode: "invalid unicode escape",
   InvalidEscapeCharacter: "invalid escape character",
   InvalidCharacter: "invalid character in string",
+  TooDeep: `values nest more than ${MAX_NESTING} levels deep`,
 };
 
 /** Parses and validates the config text; on failure returns every problem found. */
@@ -84,6 +113,22 @@ export function parseConfig(
           "the file contains a NUL byte: it is binary or corrupt, not JSONC",
           {
             location: { file, ...at },
+            hint: `restore ${file} from git (\`git checkout -- ${file}\`) or from the last generation (\`setup-mac generations\`)`,
+          },
+        ),
+      ],
+    };
+  }
+  const deep = tooDeep(text);
+  if (deep !== undefined) {
+    return {
+      ok: false,
+      diagnostics: [
+        diagnostic(
+          "config-syntax",
+          `values nest more than ${MAX_NESTING} levels deep: the file is corrupt, not a config`,
+          {
+            location: { file, ...lineColumn(text, deep) },
             hint: `restore ${file} from git (\`git checkout -- ${file}\`) or from the last generation (\`setup-mac generations\`)`,
           },
         ),
