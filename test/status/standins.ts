@@ -1,0 +1,84 @@
+/**
+ * Stand-in executables for status, doctor and update tests: each appends its argv (one JSON
+ * array per line) to `$STANDIN_LOG` and then acts as the environment says.
+ */
+import { spawn } from "node:child_process";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { BIN } from "../e2e/cli.js";
+
+const STANDIN = `#!/usr/bin/env node
+const fs = require("node:fs");
+const path = require("node:path");
+const name = path.basename(process.argv[1]);
+const args = process.argv.slice(2);
+if (process.env.STANDIN_LOG) fs.appendFileSync(process.env.STANDIN_LOG, JSON.stringify([name, ...args]) + "\\n");
+const env = process.env;
+if (name === "systemctl") {
+  // is-active: "active" and exit 0, or "inactive" and exit 3 for the units in STOPPED.
+  const unit = args[args.length - 1];
+  const stopped = (env.STOPPED || "").split(",").includes(unit);
+  console.log(stopped ? "inactive" : "active");
+  process.exit(stopped ? 3 : 0);
+} else if (name === "launchctl") {
+  const label = (args[1] || "").split("/").pop();
+  if ((env.STOPPED || "").split(",").includes(label)) { console.error("Could not find service"); process.exit(113); }
+  console.log(label + " = {\\n\\tstate = " + (env.LAUNCHD_STATE || "running") + "\\n}");
+} else if (name === "nix") {
+  if (args[0] === "--version") { console.log("nix (Nix) " + (env.NIX_VERSION || "2.8.0")); process.exit(0); }
+  if (env.NIX_FAIL) { console.error("error: unable to download 'https://github.com/...': Couldn't resolve host name"); process.exit(1); }
+  if (env.NIX_REJECT_INPUTS && args.includes("update") && args[args.length - 1] !== "update") {
+    console.error("error: unexpected argument '" + args[args.length - 1] + "'"); process.exit(1);
+  }
+  if (env.NEW_FLAKE_LOCK) fs.copyFileSync(env.NEW_FLAKE_LOCK, path.join(process.cwd(), "flake.lock"));
+  console.error("• Updated input 'nixpkgs'");
+} else {
+  process.exit(Number(env.STANDIN_EXIT || 0));
+}
+`;
+
+/** Writes stand-ins named `names` into `dir` (created). */
+export function standins(dir: string, names: string[]): void {
+  mkdirSync(dir, { recursive: true });
+  for (const name of names) {
+    writeFileSync(join(dir, name), STANDIN);
+    chmodSync(join(dir, name), 0o755);
+  }
+}
+
+/** The argv every stand-in received, in order. */
+export function calls(log: string): string[][] {
+  try {
+    return readFileSync(log, "utf8")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as string[]);
+  } catch {
+    return [];
+  }
+}
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the built CLI without blocking this process, so loopback servers in the test can answer
+ * its health checks.
+ */
+export function cliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, NO_COLOR: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
