@@ -95,6 +95,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .action(lazy(() => import("./commands/info.js")));
 
   programs
+    .command("new <name>")
+    .description("scaffold a program module from a template: cli, gui, service, daemon")
+    .option("-t, --template <template>", "cli (default), gui, service or daemon")
+    .option("-c, --category <category>", "the folder under programs/ (default: by template)")
+    .option("-d, --description <text>", "the one-line description")
+    .action(lazy(() => import("./commands/new.js")));
+  programs
     .command("enable <names...>")
     .description("enable programs on the host(s); shows what `requires` turns on with them")
     .action(lazy(async () => ({ run: (await import("./commands/edit.js")).enable })));
@@ -166,8 +173,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("--rollback-on-failure", "go back to the previous generation when health checks fail")
     .option("--no-snapshot", "apply even without ZFS snapshots")
     .option("--timeout <seconds>", "stop the switch after this long (default 3600)")
-    .option("--backup-ext <ext>", "move unmanaged files in the way to <file>.<ext> (never overwriting a backup)")
-    .option("--force-file <path>", "replace this unmanaged file in the way (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      "--backup-ext <ext>",
+      "move unmanaged files in the way to <file>.<ext> (never overwriting a backup)",
+    )
+    .option(
+      "--force-file <path>",
+      "replace this unmanaged file in the way (repeatable)",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .action(lazy(() => import("./commands/apply.js")));
 
   try {
