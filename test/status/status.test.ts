@@ -103,7 +103,7 @@ function writeHomeFiles(s: Setup): void {
 describe("programs status on the bundled example", () => {
   let s: Setup;
   const here = () => ({ ...s.env, SETUP_MAC_HOST: "evo-x2" });
-  const statusCli = (extra: string[] = [], env = here()) =>
+  const statusCli = (extra: string[] = [], env: Record<string, string> = here()) =>
     cliAsync(["--workspace", s.dir, "--host", "evo-x2", ...extra, "programs", "status"], env);
 
   beforeAll(async () => {
