@@ -1,0 +1,201 @@
+import { createHash } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { NodeProcessRunner } from "../../src/adapters/node-runner.js";
+import type { DoctorResult } from "../../src/api/doctor.js";
+import { doctor, findAdapterImports } from "../../src/api/doctor.js";
+import { EXAMPLE } from "../e2e/cli.js";
+import { cliAsync, standins } from "../status/standins.js";
+
+const temp: string[] = [];
+afterAll(() => temp.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const ADAPTER = "{ host }: { }\n";
+
+interface Setup {
+  dir: string;
+  bin: string;
+  env: Record<string, string>;
+}
+
+/** A copy of the example with adapters as `init` leaves them, and stand-ins for this machine. */
+function setup(commands = ["nix", "nixos-rebuild", "systemctl", "zfs"]): Setup {
+  const base = mkdtempSync(join(tmpdir(), "sm-doctor-"));
+  temp.push(base);
+  const dir = join(base, "ws");
+  cpSync(EXAMPLE, dir, { recursive: true });
+  mkdirSync(join(dir, "setup-mac/nix"), { recursive: true });
+  writeFileSync(join(dir, "setup-mac/nix/host.nix"), ADAPTER);
+  writeFileSync(
+    join(dir, "setup-mac/nix/setup-mac-adapters.json"),
+    JSON.stringify({
+      files: { "host.nix": createHash("sha256").update(ADAPTER).digest("hex") },
+    }),
+  );
+  const bin = join(base, "bin");
+  standins(bin, commands);
+  return {
+    dir,
+    bin,
+    env: {
+      // The stand-ins only: no real nix, nixos-rebuild or zfs leaks in from this machine.
+      PATH: `${bin}:${process.execPath.replace(/\/node$/, "")}`,
+      SETUP_MAC_CACHE_DIR: join(base, "cache"),
+      SETUP_MAC_HOST: "evo-x2",
+    },
+  };
+}
+
+const run = (s: Setup, extra: string[] = [], env: Record<string, string> = {}) =>
+  cliAsync(["--workspace", s.dir, ...extra, "doctor"], { ...s.env, ...env });
+
+describe("doctor", () => {
+  it("finds nothing wrong with the example on its NixOS host", async () => {
+    const s = setup();
+    const r = await run(s);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ok +nix +Nix 2\.8\.0$/m);
+    expect(r.stdout).toMatch(
+      /^ok +adapter-import +evo-x2 imports the adapter \(\.nixos, \.home\) in flake\.nix$/m,
+    );
+    expect(r.stdout).toMatch(/^ok +lock +setup-mac\.lock\.json is in sync with the config$/m);
+    expect(r.stdout).toMatch(
+      /^ok +adapters +1 adapter files in setup-mac\/nix\/ as setup-mac wrote them$/m,
+    );
+    expect(r.stdout).toMatch(/^ok +commands +nixos-rebuild is .*\/bin\/nixos-rebuild$/m);
+    expect(r.stdout).toMatch(/^ok +commands +zfs is .*\/bin\/zfs$/m);
+    expect(r.stdout.trimEnd().endsWith("No problems found.")).toBe(true);
+  });
+
+  it("names the host whose configuration lacks the import, with the exact line to add", async () => {
+    const s = setup();
+    const flake = join(s.dir, "flake.nix");
+    writeFileSync(
+      flake,
+      readFileSync(flake, "utf8").replace(
+        '(import ./setup-mac/nix { host = "evo-x2"; }).nixos',
+        "",
+      ),
+    );
+    const r = await run(s);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      [
+        "error  adapter-import  evo-x2's configuration does not import the setup-mac adapter (system level): its programs are not applied",
+        "                       fix: add this line to the modules list of nixosConfigurations.evo-x2 in flake.nix:",
+        '                              (import ./setup-mac/nix { host = "evo-x2"; }).nixos',
+      ].join("\n"),
+    );
+    // The other host, and evo-x2's home level, are still fine.
+    expect(r.stdout).toMatch(/^ok +adapter-import +macbook imports the adapter/m);
+    expect(r.stdout.trimEnd().endsWith("1 error")).toBe(true);
+
+    const json = JSON.parse((await run(s, ["--json"])).stdout) as DoctorResult;
+    expect(json.ok).toBe(false);
+    expect(json.findings.filter((f) => f.severity === "error")).toEqual([
+      {
+        check: "adapter-import",
+        severity: "error",
+        host: "evo-x2",
+        file: "flake.nix",
+        message:
+          "evo-x2's configuration does not import the setup-mac adapter (system level): its programs are not applied",
+        fix: 'add this line to the modules list of nixosConfigurations.evo-x2 in flake.nix:\n  (import ./setup-mac/nix { host = "evo-x2"; }).nixos',
+      },
+    ]);
+  });
+
+  it("reports a missing platform command, a stale lock, edited and missing adapters, an interrupted apply", async () => {
+    const s = setup(["nix", "nixos-rebuild", "systemctl"]);
+    const config = join(s.dir, "setup-mac.jsonc");
+    writeFileSync(config, readFileSync(config, "utf8").replace('"fontSize": 13', '"fontSize": 12'));
+    writeFileSync(join(s.dir, "setup-mac/nix/host.nix"), "# mine\n" + ADAPTER);
+    mkdirSync(join(s.dir, ".setup-mac"));
+    writeFileSync(
+      join(s.dir, ".setup-mac/apply-in-progress.json"),
+      JSON.stringify({
+        pid: 999999,
+        host: "evo-x2",
+        started: "2026-11-20T10:00:00.000Z",
+        step: "switch",
+        previousLock: null,
+      }),
+    );
+    const r = await run(s);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^error +commands +`zfs` is not on PATH, and evo-x2 needs it$/m);
+    expect(r.stdout).toContain(
+      'fix: enable ZFS (`boot.supportedFilesystems = [ "zfs" ];`), or set "zfs": false for evo-x2 in setup-mac.jsonc',
+    );
+    expect(r.stdout).toMatch(
+      /^warning +lock +setup-mac\.lock\.json is out of date: the config or the programs changed since it was written, so a switch would not include those changes$/m,
+    );
+    expect(r.stdout).toMatch(/^warning +adapters +setup-mac\/nix\/host\.nix was changed by hand$/m);
+    expect(r.stdout).toMatch(
+      /^warning +state +an apply to evo-x2 \(pid 999999, started 2026-11-20T10:00:00\.000Z\) stopped during "switch"$/m,
+    );
+    expect(r.stdout.trimEnd().endsWith("1 error, 3 warnings")).toBe(true);
+
+    rmSync(join(s.dir, "setup-mac/nix/host.nix"));
+    const gone = await run(s);
+    expect(gone.stdout).toMatch(/^error +adapters +setup-mac\/nix\/host\.nix is missing$/m);
+  });
+
+  it("says when Nix is missing, and which machine it did not check commands on", async () => {
+    const s = setup([]);
+    const result = await doctor({
+      workspace: s.dir,
+      cacheDir: s.env.SETUP_MAC_CACHE_DIR,
+      hostname: "laptop.local",
+      runner: new NodeProcessRunner({ baseEnv: { ...process.env, PATH: s.bin } }),
+    });
+    expect(result.ok).toBe(false);
+    expect(result.findings[0]).toEqual({
+      check: "nix",
+      severity: "error",
+      message: "Nix is not installed: there is no `nix` on PATH",
+      fix: "install Nix (https://nixos.org/download), then open a new shell",
+    });
+    expect(result.findings.at(-1)).toEqual({
+      check: "commands",
+      severity: "info",
+      message:
+        "this machine (laptop) is none of the hosts (evo-x2, macbook): platform commands were not checked",
+      fix: "run doctor on the host, or set SETUP_MAC_HOST=<host> if this machine is one under another name",
+    });
+  });
+});
+
+describe("findAdapterImports", () => {
+  it("follows local imports, skips comments, and notes hosts named by a variable", () => {
+    const root = mkdtempSync(join(tmpdir(), "sm-doctor-scan-"));
+    temp.push(root);
+    mkdirSync(join(root, "hosts/evo"), { recursive: true });
+    writeFileSync(
+      join(root, "flake.nix"),
+      [
+        "{ outputs = { ... }: {",
+        "  nixosConfigurations.evo = mk { modules = [ ./hosts/evo ]; };",
+        '  # (import ./setup-mac/nix { host = "commented"; }).nixos',
+        "  darwinConfigurations.mac = mk { modules = [ (import ./setup-mac/nix { host = name; }).darwin ]; };",
+        "}; }",
+      ].join("\n"),
+    );
+    writeFileSync(
+      join(root, "hosts/evo/default.nix"),
+      '{ ... }: { imports = [ (import ../../setup-mac/nix/default.nix { host = "evo"; }).nixos ./home.nix ]; }\n',
+    );
+    writeFileSync(
+      join(root, "hosts/evo/home.nix"),
+      '{ ... }: { home-manager.users.me.imports = [ (import ../../setup-mac/nix {host="evo";}).home ]; }\n',
+    );
+    expect(findAdapterImports(root)).toEqual([
+      { file: "flake.nix", host: undefined, level: "darwin" },
+      { file: "hosts/evo/default.nix", host: "evo", level: "nixos" },
+      { file: "hosts/evo/home.nix", host: "evo", level: "home" },
+    ]);
+  });
+});
