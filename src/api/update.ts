@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { NodeProcessRunner } from "../adapters/node-runner.js";
+import { renderArgv } from "../emit/scripts/shell.js";
 import { diagnostic, didYouMean, SetupMacError } from "../errors/index.js";
 import type { ProcessRunner } from "../ports/index.js";
 import { CommandNotFoundError } from "../ports/index.js";
@@ -277,7 +278,7 @@ export async function update(options: UpdateOptions = {}): Promise<UpdateResult>
     throw new SetupMacError(
       diagnostic(
         "update-failed",
-        `\`${ran.join(" ")}\` ${r.timedOut ? "timed out" : `exited ${String(r.exitCode)}`}${said ? `\n${said}` : ""}`,
+        `\`${renderArgv(ran)}\` ${r.timedOut ? "timed out" : `exited ${String(r.exitCode)}`}${said ? `\n${said}` : ""}`,
         {
           hint: "fix what Nix reports (often network access or an input's URL in flake.nix), then run again",
         },
