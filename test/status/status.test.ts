@@ -281,3 +281,47 @@ describe("status() as a library", () => {
     expect(result.ok).toBe(false);
   });
 });
+
+describe("status on a darwin host", () => {
+  it("asks launchd: a running agent must run, a scheduled one only be loaded", async () => {
+    const s = setup();
+    writeFileSync(join(s.dir, "setup-mac.jsonc"), readFileSync(join(EXAMPLE, "setup-mac.jsonc")));
+    standins(join(s.dir, "..", "bin"), ["launchctl"]);
+    const runner = new NodeProcessRunner({
+      baseEnv: { ...process.env, ...s.env, LAUNCHD_STATE: "not running" },
+    });
+    const result = await status({
+      workspace: s.dir,
+      cacheDir: s.env.SETUP_MAC_CACHE_DIR,
+      host: "macbook",
+      hostname: "macbook",
+      home: s.home,
+      path: s.env.PATH,
+      runner,
+      probeOverrides: { uid: 501, sleep: async () => undefined },
+    });
+    const find = (program: string, target: string) =>
+      result.programs.find((p) => p.name === program)!.findings.find((f) => f.target === target);
+    expect(find("restic-backup", "org.setup-mac.restic-backup.backup")).toEqual({
+      kind: "service",
+      target: "org.setup-mac.restic-backup.backup",
+      ok: true,
+      state: "loaded",
+      detail: "launchd job org.setup-mac.restic-backup.backup is loaded (it runs on its schedule)",
+    });
+    expect(find("atuin", "org.setup-mac.atuin.daemon")).toEqual({
+      kind: "service",
+      target: "org.setup-mac.atuin.daemon",
+      ok: false,
+      state: "not running",
+      detail: "launchd job gui/501/org.setup-mac.atuin.daemon is not running",
+    });
+    const log = calls(s.log);
+    expect(log).toContainEqual(["launchctl", "print", "gui/501/org.setup-mac.atuin.daemon"]);
+    expect(log).toContainEqual([
+      "launchctl",
+      "print",
+      "gui/501/org.setup-mac.restic-backup.backup",
+    ]);
+  });
+});
