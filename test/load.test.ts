@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { formatDiagnosticPlain } from "../src/errors/index.js";
+import { loadCatalog } from "../src/load/catalog.js";
 import { loadWorkspace } from "../src/load/index.js";
 
 const dirs: string[] = [];
@@ -166,6 +167,58 @@ describe("the load cache", () => {
     expect(ws.diagnostics).toEqual([]);
     expect(ws.cache).toBe("off");
     expect(ws.programs.has("one")).toBe(true);
+  });
+
+  it("serves `programs list` from the catalog only while no module or helper changed", async () => {
+    const root = workspace({
+      "programs/a/one.ts": program("one", 'import { d } from "../_lib/d";\nexport const used = d;'),
+      "programs/_lib/d.ts": 'export const d = "first";\n',
+      "programs/a/broken.ts": 'throw new Error("broken at load");\n',
+    });
+    const cache = cacheDir();
+    const cold = await loadCatalog(root, { cacheDir: cache });
+    expect(cold.cache).toBe("miss");
+    const warm = await loadCatalog(root, { cacheDir: cache });
+    expect(warm.cache).toBe("hit");
+    expect(warm.programs).toEqual(cold.programs);
+    expect(warm.diagnostics).toEqual(cold.diagnostics);
+    expect(warm.diagnostics.map((d) => d.code)).toEqual(["module-throws"]);
+    expect(warm.programs.get("one")).toEqual({
+      name: "one",
+      description: "one",
+      file: "programs/a/one.ts",
+      category: "a",
+    });
+
+    writeFileSync(
+      join(root, "programs/a/one.ts"),
+      program("one").replace('description: "one"', 'description: "edited"'),
+    );
+    const edited = await loadCatalog(root, { cacheDir: cache });
+    expect(edited.cache).toBe("miss");
+    expect(edited.programs.get("one")!.description).toBe("edited");
+
+    writeFileSync(join(root, "programs/_lib/d.ts"), 'throw new Error("helper changed");\n');
+    writeFileSync(
+      join(root, "programs/a/one.ts"),
+      program("one", 'import { d } from "../_lib/d";\nexport const used = d;'),
+    );
+    expect((await loadCatalog(root, { cacheDir: cache })).cache).toBe("miss");
+    const helper = await loadCatalog(root, { cacheDir: cache });
+    expect(helper.cache).toBe("hit");
+    expect(helper.programs.has("one")).toBe(false);
+    expect(helper.diagnostics.map((d) => d.message)).toContain(
+      "throws while loading: helper changed",
+    );
+
+    const { readdirSync } = await import("node:fs");
+    const sub = join(cache, "load", readdirSync(join(cache, "load"))[0]!);
+    for (const f of readdirSync(sub))
+      if (f.endsWith(".catalog.json")) writeFileSync(join(sub, f), "{ not json");
+    const corrupt = await loadCatalog(root, { cacheDir: cache });
+    expect(corrupt.programs).toEqual(helper.programs);
+    expect((await loadCatalog(root, { cacheDir: cache })).cache).toBe("hit");
+    expect((await loadCatalog(root, { cacheDir: null })).cache).toBe("off");
   });
 
   it("writes nothing into the workspace, so a read-only one (like the Nix store) loads", async () => {

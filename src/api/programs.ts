@@ -4,47 +4,18 @@
  */
 import { resolve as resolvePath } from "node:path";
 import { z } from "zod";
-import type { Platform } from "../define/types.js";
-import { PLATFORMS } from "../define/types.js";
 import { describePriority, PRIORITY } from "../define/priority.js";
-import type { EnabledBy } from "../emit/lock-types.js";
 import { diagnostic, didYouMean, SetupMacError } from "../errors/index.js";
 import type { LoadOptions, Workspace } from "../load/index.js";
 import { loadWorkspace } from "../load/index.js";
 import { describeSource, evaluateHost, findProvenance } from "../plan/evaluate.js";
-import type { ProgramInfo } from "../resolve/index.js";
-import { explainEnabled, resolveHost } from "../resolve/index.js";
+import { explainEnabled } from "../resolve/index.js";
+import { catalogEntry } from "../load/catalog.js";
+import type { ListOptions, ProgramSummary } from "./list.js";
+import { summarize } from "./list.js";
 import type { WorkspaceOptions } from "./workspace.js";
-import { selectHosts } from "./workspace.js";
 
-export interface ProgramSummary {
-  name: string;
-  category: string;
-  description: string;
-  platforms: Platform[];
-  file: string;
-  /** host → why it is enabled there; hosts where it is off are absent. */
-  enabledOn: Record<string, EnabledBy>;
-}
-
-export interface ListOptions extends WorkspaceOptions {
-  enabled?: boolean;
-  category?: string;
-}
-
-function infos(workspace: Workspace): Map<string, ProgramInfo> {
-  const out = new Map<string, ProgramInfo>();
-  for (const [name, p] of workspace.programs) {
-    out.set(name, {
-      name,
-      file: p.file,
-      platforms: p.program.platforms,
-      requires: p.program.requires,
-      conflicts: p.program.conflicts,
-    });
-  }
-  return out;
-}
+export type { ListOptions, ProgramSummary };
 
 async function load(options: LoadOptions & { workspace?: string }): Promise<Workspace> {
   return loadWorkspace(resolvePath(options.workspace ?? "."), { cacheDir: options.cacheDir });
@@ -55,32 +26,8 @@ export async function listPrograms(
   options: ListOptions = {},
 ): Promise<{ programs: ProgramSummary[]; workspace: Workspace }> {
   const workspace = await load(options);
-  const hosts = selectHosts(workspace, options.hosts);
-  const programInfos = infos(workspace);
-  const enabled = new Map<string, Record<string, EnabledBy>>();
-  for (const host of hosts) {
-    const resolution = resolveHost(workspace.config, host, programInfos);
-    for (const [name, why] of resolution.enabled) {
-      let on = enabled.get(name);
-      if (!on) enabled.set(name, (on = {}));
-      on[host] = why;
-    }
-  }
-  let programs = [...workspace.programs.values()].map((p): ProgramSummary => ({
-    name: p.program.name,
-    category: p.category,
-    description: p.program.description,
-    platforms: [...(p.program.platforms ?? PLATFORMS)],
-    file: p.file,
-    enabledOn: enabled.get(p.program.name) ?? {},
-  }));
-  if (options.category !== undefined) {
-    const c = options.category.replace(/\/$/, "");
-    programs = programs.filter((p) => p.category === c || p.category.startsWith(c + "/"));
-  }
-  if (options.enabled) programs = programs.filter((p) => Object.keys(p.enabledOn).length > 0);
-  programs.sort((a, b) => a.category.localeCompare(b.category) || a.name.localeCompare(b.name));
-  return { programs, workspace };
+  const entries = new Map([...workspace.programs].map(([name, p]) => [name, catalogEntry(p)]));
+  return { programs: summarize(workspace.config, entries, options), workspace };
 }
 
 export interface OptionInfo {

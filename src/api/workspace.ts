@@ -4,12 +4,13 @@
  */
 import { resolve } from "node:path";
 import type { Diagnostic } from "../errors/index.js";
-import { SetupMacError } from "../errors/index.js";
 import type { LoadOptions, Workspace } from "../load/index.js";
 import { loadWorkspace } from "../load/index.js";
 import type { Evaluation } from "../plan/evaluate.js";
 import { evaluate } from "../plan/evaluate.js";
-import { didYouMean, diagnostic } from "../errors/index.js";
+import { selectHosts } from "./hosts.js";
+
+export { selectHosts };
 
 export interface WorkspaceOptions extends LoadOptions {
   /** The workspace folder (default: the current directory). */
@@ -24,26 +25,6 @@ export interface Evaluated {
   /** Load problems and evaluation problems together. */
   diagnostics: Diagnostic[];
   hosts: string[];
-}
-
-/** Checks that every named host exists; throws a usage-like error with a suggestion otherwise. */
-export function selectHosts(workspace: Workspace, hosts: string[] | undefined): string[] {
-  const known = Object.keys(workspace.config.config.hosts).sort();
-  if (!hosts || hosts.length === 0) return known;
-  for (const host of hosts) {
-    if (!known.includes(host)) {
-      const suggestion = didYouMean(host, known);
-      throw new SetupMacError(
-        diagnostic("unknown-host", `there is no host \`${host}\` in ${workspace.config.file}`, {
-          location: { file: workspace.config.file },
-          hint: suggestion
-            ? `did you mean \`${suggestion}\`?`
-            : `known hosts: ${known.join(", ") || "none"}`,
-        }),
-      );
-    }
-  }
-  return hosts;
 }
 
 /** Loads and evaluates a workspace; never throws for problems in modules or hosts (see `diagnostics`). */

@@ -29,6 +29,14 @@ export interface BundleResult {
   hashes: Map<string, string>;
   diagnostics: Diagnostic[];
   cache: "hit" | "miss" | "off";
+  /** Where the bundle lives in the cache, when it came from or went into it. */
+  cached?: CachedBundle;
+}
+
+/** A bundle in the load cache: its folder and file name (the name is its content key). */
+export interface CachedBundle {
+  dir: string;
+  bundle: string;
 }
 
 interface Manifest {
@@ -63,73 +71,26 @@ function readHashes(root: string, files: Iterable<string>): Map<string, string> 
   return out;
 }
 
-/** Bundles (or reuses the cached bundle of) the given modules and returns one loader per module. */
-export async function bundleModules(
-  root: string,
-  modules: readonly DiscoveredModule[],
-  options: { cacheDir?: string | null; apiVersion?: string } = {},
-): Promise<BundleResult> {
-  const absRoot = resolvePath(root);
-  const files = modules.map((m) => m.file);
-  const hashes = readHashes(absRoot, files) ?? new Map<string, string>();
-  const cacheDir =
-    options.cacheDir === null
-      ? null
-      : join(options.cacheDir ?? cacheRoot(), "load", sha256(absRoot).slice(0, 16));
-
-  if (cacheDir) {
-    const hit = await tryCache(absRoot, cacheDir, files, hashes);
-    if (hit) return { loaders: hit, hashes, diagnostics: [], cache: "hit" };
-  }
-
-  const built = await build(absRoot, modules);
-  if (built.code === undefined)
-    return { loaders: [], hashes, diagnostics: built.diagnostics, cache: "miss" };
-
-  let cache: BundleResult["cache"] = "off";
-  let loaders: (() => unknown)[] | undefined;
-  if (cacheDir) {
-    const inputHashes = readHashes(absRoot, built.inputs);
-    if (inputHashes) {
-      const key = sha256(
-        JSON.stringify([BUNDLE_FORMAT, [...inputHashes].sort(), built.code.length]) + built.code,
-      ).slice(0, 32);
-      const bundleName = `${key}.mjs`;
-      try {
-        mkdirSync(cacheDir, { recursive: true });
-        writeAtomic(join(cacheDir, bundleName), built.code);
-        const manifest: Manifest = {
-          format: BUNDLE_FORMAT,
-          esbuild: built.esbuildVersion,
-          modules: files,
-          inputs: Object.fromEntries(inputHashes),
-          bundle: bundleName,
-        };
-        writeAtomic(join(cacheDir, "manifest.json"), JSON.stringify(manifest));
-        loaders = await importBundle(join(cacheDir, bundleName));
-        cache = "miss";
-      } catch {
-        // An unwritable cache is harmless: load from memory instead.
-        loaders = undefined;
-      }
-    }
-  }
-  loaders ??= await importFromMemory(built.code);
-  return { loaders, hashes, diagnostics: built.diagnostics, cache };
+/** The workspace's folder in the load cache, or null when the cache is off. */
+export function workspaceCacheDir(
+  absRoot: string,
+  cacheDir: string | null | undefined,
+): string | null {
+  return cacheDir === null
+    ? null
+    : join(cacheDir ?? cacheRoot(), "load", sha256(absRoot).slice(0, 16));
 }
 
-function writeAtomic(path: string, data: string): void {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
-
-async function tryCache(
+/**
+ * The cached bundle that was built from exactly these module files and helpers, byte for byte, or
+ * undefined. `hashes` holds the module files' hashes; helpers are hashed here.
+ */
+export function validCachedBundle(
   root: string,
   cacheDir: string,
-  files: string[],
-  hashes: Map<string, string>,
-): Promise<(() => unknown)[] | undefined> {
+  files: readonly string[],
+  hashes: ReadonlyMap<string, string>,
+): CachedBundle | undefined {
   let manifest: Manifest;
   try {
     manifest = JSON.parse(readFileSync(join(cacheDir, "manifest.json"), "utf8")) as Manifest;
@@ -152,10 +113,79 @@ async function tryCache(
       return undefined;
     }
   }
-  const bundle = join(cacheDir, manifest.bundle);
-  if (!existsSync(bundle)) return undefined;
+  if (!existsSync(join(cacheDir, manifest.bundle))) return undefined;
+  return { dir: cacheDir, bundle: manifest.bundle };
+}
+
+/** sha256 of every module file, by workspace-relative path (empty when one cannot be read). */
+export function hashModules(root: string, files: readonly string[]): Map<string, string> {
+  return readHashes(resolvePath(root), files) ?? new Map<string, string>();
+}
+
+/** Bundles (or reuses the cached bundle of) the given modules and returns one loader per module. */
+export async function bundleModules(
+  root: string,
+  modules: readonly DiscoveredModule[],
+  options: { cacheDir?: string | null; apiVersion?: string } = {},
+): Promise<BundleResult> {
+  const absRoot = resolvePath(root);
+  const files = modules.map((m) => m.file);
+  const hashes = readHashes(absRoot, files) ?? new Map<string, string>();
+  const cacheDir = workspaceCacheDir(absRoot, options.cacheDir);
+
+  if (cacheDir) {
+    const cached = validCachedBundle(absRoot, cacheDir, files, hashes);
+    const hit = cached && (await importCached(cached));
+    if (hit) return { loaders: hit, hashes, diagnostics: [], cache: "hit", cached };
+  }
+
+  const built = await build(absRoot, modules);
+  if (built.code === undefined)
+    return { loaders: [], hashes, diagnostics: built.diagnostics, cache: "miss" };
+
+  let cache: BundleResult["cache"] = "off";
+  let cached: CachedBundle | undefined;
+  let loaders: (() => unknown)[] | undefined;
+  if (cacheDir) {
+    const inputHashes = readHashes(absRoot, built.inputs);
+    if (inputHashes) {
+      const key = sha256(
+        JSON.stringify([BUNDLE_FORMAT, [...inputHashes].sort(), built.code.length]) + built.code,
+      ).slice(0, 32);
+      const bundleName = `${key}.mjs`;
+      try {
+        mkdirSync(cacheDir, { recursive: true });
+        writeAtomic(join(cacheDir, bundleName), built.code);
+        const manifest: Manifest = {
+          format: BUNDLE_FORMAT,
+          esbuild: built.esbuildVersion,
+          modules: files,
+          inputs: Object.fromEntries(inputHashes),
+          bundle: bundleName,
+        };
+        writeAtomic(join(cacheDir, "manifest.json"), JSON.stringify(manifest));
+        loaders = await importBundle(join(cacheDir, bundleName));
+        cache = "miss";
+        cached = { dir: cacheDir, bundle: bundleName };
+      } catch {
+        // An unwritable cache is harmless: load from memory instead.
+        loaders = undefined;
+      }
+    }
+  }
+  loaders ??= await importFromMemory(built.code);
+  return { loaders, hashes, diagnostics: built.diagnostics, cache, ...(cached ? { cached } : {}) };
+}
+
+function writeAtomic(path: string, data: string): void {
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+async function importCached(cached: CachedBundle): Promise<(() => unknown)[] | undefined> {
   try {
-    return await importBundle(bundle);
+    return await importBundle(join(cached.dir, cached.bundle));
   } catch {
     return undefined;
   }

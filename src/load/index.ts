@@ -10,6 +10,7 @@ import type { Diagnostic } from "../errors/index.js";
 import { diagnostic, SetupMacError } from "../errors/index.js";
 import { programShape } from "../schema/contribution.js";
 import { bundleModules, API_GLOBAL, type BundleResult } from "./bundle.js";
+import { storeCatalog } from "./catalog.js";
 import { CONFIG_FILE, parseConfig, type ConfigDocument } from "./config.js";
 import { discoverModules } from "./discover.js";
 
@@ -120,6 +121,7 @@ export async function loadWorkspace(root: string, options: LoadOptions = {}): Pr
       });
     });
   }
+  if (bundle.cached) storeCatalog(bundle.cached, programs, diagnostics);
   return { root, config, programs, diagnostics, cache: bundle.cache };
 }
 

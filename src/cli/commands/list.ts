@@ -1,4 +1,4 @@
-import { listPrograms } from "../../api/programs.js";
+import { listProgramSummaries } from "../../api/list.js";
 import type { CommandContext } from "../context.js";
 import { colors, table, toJson } from "../render.js";
 
@@ -7,7 +7,7 @@ export async function run(
   opts: { enabled?: boolean; category?: string },
 ): Promise<void> {
   const { globals, output } = ctx;
-  const { programs, workspace } = await listPrograms({
+  const { programs, diagnostics } = await listProgramSummaries({
     workspace: globals.workspace,
     hosts: globals.host,
     enabled: opts.enabled,
@@ -44,6 +44,6 @@ export async function run(
     `${programs.length} program${programs.length === 1 ? "" : "s"}` +
     (auto ? `; ${c.dim("*")} enabled through \`requires\`` : "");
   output.out(c.dim(footer));
-  for (const d of workspace.diagnostics)
+  for (const d of diagnostics)
     output.err(c.yellow(`warning: ${d.location?.file ?? ""}: ${d.message}`));
 }
