@@ -2,7 +2,7 @@
  * `build`: write the lock and the config's JSON Schema (and, with `out`, previews). Writes
  * nothing unless the whole workspace evaluates without errors.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { constants, copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { sweepTempFiles, writeFileAtomic } from "../adapters/atomic-write.js";
 import { withWorkspaceLock } from "../adapters/workspace-lock.js";
@@ -11,6 +11,7 @@ import { SetupMacError } from "../errors/index.js";
 import { buildLock, LOCK_FILE, serializeLock } from "../emit/lock.js";
 import type { Lock } from "../emit/lock-types.js";
 import { buildConfigSchema, SCHEMA_FILE, serializeSchema } from "../emit/schema.js";
+import { parseLock } from "../load/lock.js";
 import type { WorkspaceOptions } from "./workspace.js";
 import { errors, evaluateWorkspace } from "./workspace.js";
 
@@ -21,6 +22,40 @@ export interface BuildResult {
   /** Files written (workspace-relative), and whether each changed. */
   written: { file: string; changed: boolean }[];
   warnings: Diagnostic[];
+  /** The unreadable lock that was found, and where it was kept before a new one was written. */
+  keptAside?: KeptAside;
+}
+
+/** A lock that could not be read, copied aside (byte for byte) before it was replaced. */
+export interface KeptAside {
+  file: string;
+  /** Workspace-relative name of the copy: `setup-mac.lock.json.corrupt-<time>`. */
+  aside: string;
+  /** Why the lock could not be read. */
+  problem: Diagnostic;
+}
+
+/**
+ * Before the lock is replaced: when the one on disk cannot be read (truncated, binary, from a newer
+ * setup-mac), copy it to `setup-mac.lock.json.corrupt-<UTC time>` so nobody loses it — it may be
+ * the only record of what a newer version or a hand edit held. The lock is derived output, so
+ * replacing it is fine once a copy exists. Returns undefined for a readable or missing lock.
+ */
+export function keepCorruptLockAside(root: string, now: Date = new Date()): KeptAside | undefined {
+  const path = join(root, LOCK_FILE);
+  const text = readOrEmpty(path);
+  if (text === undefined) return undefined;
+  const parsed = parseLock(text);
+  if (parsed.ok) return undefined;
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  let aside = `${LOCK_FILE}.corrupt-${stamp}`;
+  for (let n = 2; existsSync(join(root, aside)); n++) aside = `${LOCK_FILE}.corrupt-${stamp}-${n}`;
+  // Exclusive: an earlier copy is never overwritten, even in a race with another process.
+  copyFileSync(path, join(root, aside), constants.COPYFILE_EXCL);
+  return { file: LOCK_FILE, aside, problem: parsed.diagnostics[0]! };
 }
 
 export interface BuildOptions extends WorkspaceOptions {
@@ -70,6 +105,7 @@ export async function computeBuild(options: WorkspaceOptions = {}): Promise<Comp
 export async function build(options: BuildOptions = {}): Promise<BuildResult> {
   const computed = await computeBuild(options);
   const written: BuildResult["written"] = [];
+  let keptAside: KeptAside | undefined;
   const write = async () => {
     for (const [file, text] of [
       [SCHEMA_FILE, computed.schemaText],
@@ -80,6 +116,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       if (!options.dryRun) await sweepTempFiles(dirname(path), basename(path)).catch(() => []);
       const changed = readOrEmpty(path) !== text;
       if (changed && !options.dryRun) {
+        if (file === LOCK_FILE) keptAside = keepCorruptLockAside(computed.root);
         mkdirSync(dirname(path), { recursive: true });
         await writeFileAtomic(path, text);
       }
@@ -95,5 +132,6 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
     schemaText: computed.schemaText,
     written,
     warnings: computed.warnings,
+    ...(keptAside ? { keptAside } : {}),
   };
 }

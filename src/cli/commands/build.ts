@@ -1,6 +1,6 @@
 import { build } from "../../api/build.js";
 import type { CommandContext } from "../context.js";
-import { colors, toJson } from "../render.js";
+import { colors, formatDiagnostic, toJson } from "../render.js";
 
 export async function run(
   ctx: CommandContext,
@@ -16,10 +16,20 @@ export async function run(
       dryRun: opts.dryRun,
     });
   }
+  if (result.keptAside) {
+    const c = colors(output);
+    const { file, aside, problem } = result.keptAside;
+    output.err(formatDiagnostic({ ...problem, severity: "warning", hint: undefined }, c));
+    output.err(
+      c.yellow("note: ") +
+        `${file} could not be read; it was kept as ${aside} and a new one was written`,
+    );
+  }
   if (globals.json) {
     output.out(
       toJson({
         written: result.written,
+        ...(result.keptAside ? { keptAside: result.keptAside } : {}),
         previews,
         hosts: Object.keys(result.lock.hosts),
         inputsHash: result.lock.inputsHash,
