@@ -290,7 +290,9 @@ function resolveOptions(
 
   const value = (merged.value ?? {}) as Record<string, unknown>;
   if (!schema) return { value: {}, provenance: merged.provenance, defaults: new Set() };
-  const parsed = schema.safeParse(value);
+  // Each program's schema parses once per host: compiling zod's eval-based fast path for it
+  // costs more than it saves.
+  const parsed = schema.safeParse(value, { jitless: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path.map(String);
