@@ -110,7 +110,7 @@ rec {
       paths = [ original ];
       nativeBuildInputs = [ pkgs.makeWrapper ];
       postBuild = lib.concatStringsSep " " (
-        [ "wrapProgram" (lib.escapeShellArg "$out/bin/${w.binary}") ]
+        [ "wrapProgram" "\"$out\"/bin/${lib.escapeShellArg w.binary}" ]
         # --add-flags takes shell words: quote each flag, then the whole string once more.
         ++ lib.optionals (flags != [ ]) [ "--add-flags" (lib.escapeShellArg (lib.escapeShellArgs flags)) ]
         ++ concatLists (map (k: [ "--set" (lib.escapeShellArg k) (lib.escapeShellArg env.${k}) ]) (attrNames env))
