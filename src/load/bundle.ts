@@ -8,7 +8,14 @@
  * so a workspace needs no node_modules.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "node:fs";
+import {
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  writeFileSync,
+  existsSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { join, relative, resolve as resolvePath, sep } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -71,6 +78,19 @@ function readHashes(root: string, files: Iterable<string>): Map<string, string> 
   return out;
 }
 
+/**
+ * The workspace folder as esbuild sees it: symbolic links resolved, so the inputs it reports are
+ * inside it (through a link they would be `../…` paths that cannot be hashed, and nothing cached).
+ */
+export function realRoot(root: string): string {
+  const abs = resolvePath(root);
+  try {
+    return realpathSync(abs);
+  } catch {
+    return abs;
+  }
+}
+
 /** The workspace's folder in the load cache, or null when the cache is off. */
 export function workspaceCacheDir(
   absRoot: string,
@@ -128,7 +148,7 @@ export async function bundleModules(
   modules: readonly DiscoveredModule[],
   options: { cacheDir?: string | null; apiVersion?: string } = {},
 ): Promise<BundleResult> {
-  const absRoot = resolvePath(root);
+  const absRoot = realRoot(root);
   const files = modules.map((m) => m.file);
   const hashes = readHashes(absRoot, files) ?? new Map<string, string>();
   const cacheDir = workspaceCacheDir(absRoot, options.cacheDir);

@@ -8,12 +8,12 @@
  * check the bundle cache makes). A missing, corrupt or unwritable catalog only means a full load.
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { resolve as resolvePath, join } from "node:path";
+import { join } from "node:path";
 import type { Platform } from "../define/types.js";
 import type { Diagnostic } from "../errors/index.js";
 import { VERSION } from "../version.js";
 import type { CachedBundle } from "./bundle.js";
-import { hashModules, validCachedBundle, workspaceCacheDir } from "./bundle.js";
+import { hashModules, realRoot, validCachedBundle, workspaceCacheDir } from "./bundle.js";
 import type { ConfigDocument } from "./config.js";
 import { discoverModules } from "./discover.js";
 import type { LoadOptions, LoadedProgram } from "./index.js";
@@ -93,7 +93,7 @@ export function storeCatalog(
  * unchanged, else by loading every module (which also refreshes the cache).
  */
 export async function loadCatalog(root: string, options: LoadOptions = {}): Promise<Catalog> {
-  const absRoot = resolvePath(root);
+  const absRoot = realRoot(root);
   const config = readConfig(root, options.configText);
   const cacheDir = workspaceCacheDir(absRoot, options.cacheDir);
   if (cacheDir) {
