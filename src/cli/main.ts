@@ -78,6 +78,19 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       await run(ctx, ...args.slice(0, -1));
     };
 
+  program
+    .command("init")
+    .description(
+      "make this flake repository a workspace: config, programs/, Nix adapters; print the import lines",
+    )
+    .option("--force", "replace adapter files even where they were edited by hand")
+    .option(
+      "--user <name>",
+      "primary user for the hosts found (default: from flake.nix, else $USER)",
+    )
+    .option("--dry-run", "show what would be written, write nothing")
+    .action(lazy(() => import("./commands/init.js")));
+
   const programs = program
     .command("programs")
     .description("list, inspect, enable and configure program modules");
