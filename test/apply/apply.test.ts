@@ -242,6 +242,47 @@ describe("apply", () => {
   });
 });
 
+describe("--target-host", () => {
+  it("deploys with nixos-rebuild --target-host and snapshots over SSH; health checks are not run here", async () => {
+    const f = workspace();
+    const result = await apply({ ...base(f), targetHost: "root@evo-x2" });
+    expect(result.status).toBe("applied");
+    expect(f.calls()).toEqual([
+      ["ssh", "root@evo-x2", "--", "zfs", "list", "-H", "-o", "name", "tank/web"],
+      [
+        "ssh",
+        "root@evo-x2",
+        "--",
+        "zfs",
+        "snapshot",
+        expect.stringMatching(/^tank\/web@setup-mac-g1-/),
+      ],
+      [
+        "ssh",
+        "root@evo-x2",
+        "--",
+        "zfs",
+        "list",
+        "-H",
+        "-t",
+        "snapshot",
+        "-o",
+        "name",
+        "-s",
+        "creation",
+        "-d",
+        "1",
+        "tank/web",
+      ],
+      ["nixos-rebuild", "switch", "--flake", ".#box", "--target-host", "root@evo-x2"],
+    ]);
+    expect(result.health).toEqual([]);
+    expect(result.notes).toContain(
+      "Health checks were not run: they probe this machine, and the target is root@evo-x2.",
+    );
+  });
+});
+
 describe("generations, diff and rollback", () => {
   it("apply g1, change, apply g2, rollback: the config and lock equal g1's", async () => {
     const f = workspace();

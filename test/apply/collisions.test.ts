@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,12 +18,21 @@ afterAll(() => cleanup.forEach((d) => rmSync(d, { recursive: true, force: true }
 
 function setup(): { f: Fixture; home: string; opts: Parameters<typeof apply>[0] } {
   const f = makeFixture(
-    { notes: program("notes", `config: () => ({ files: { "~/.config/notes/config": { text: "managed\\n" } } })`) },
+    {
+      notes: program(
+        "notes",
+        `config: () => ({ files: { "~/.config/notes/config": { text: "managed\\n" } } })`,
+      ),
+    },
     { notes: true },
   );
   const home = mkdtempSync(join(tmpdir(), "sm-home-"));
   cleanup.push(f.root, home);
-  return { f, home, opts: { workspace: f.root, cacheDir: f.cache, host: "box", yes: true, runner: f.runner, home } };
+  return {
+    f,
+    home,
+    opts: { workspace: f.root, cacheDir: f.cache, host: "box", yes: true, runner: f.runner, home },
+  };
 }
 
 function put(home: string, rel: string, text: string): string {
@@ -54,7 +71,9 @@ describe("files in the way of new managed files", () => {
     const { home, opts } = setup();
     const path = put(home, ".config/notes/config", "managed\n");
     const result = await apply(opts);
-    expect(result.plan.collisions.map((c) => [c.target, c.kind, c.action])).toEqual([["~/.config/notes/config", "identical", "adopt"]]);
+    expect(result.plan.collisions.map((c) => [c.target, c.kind, c.action])).toEqual([
+      ["~/.config/notes/config", "identical", "adopt"],
+    ]);
     expect(existsSync(path)).toBe(false);
   });
 
@@ -62,7 +81,9 @@ describe("files in the way of new managed files", () => {
     const { home, opts } = setup();
     mkdirSync(join(home, ".config/notes"), { recursive: true });
     symlinkSync("/etc/hostname", join(home, ".config/notes/config"));
-    await expect(apply(opts)).rejects.toThrow("~/.config/notes/config (notes): a link to /etc/hostname is in the way");
+    await expect(apply(opts)).rejects.toThrow(
+      "~/.config/notes/config (notes): a link to /etc/hostname is in the way",
+    );
     const result = await apply({ ...opts, forceFiles: ["~/.config/notes/config"] });
     expect(result.status).toBe("applied");
     expect(existsSync(join(home, ".config/notes/config"))).toBe(false);
@@ -82,7 +103,9 @@ describe("files in the way of new managed files", () => {
   it("a failed switch puts a backed-up file back", async () => {
     const { f, home, opts } = setup();
     const path = put(home, ".config/notes/config", "my own\n");
-    await expect(apply({ ...opts, backupExt: "bak", runner: runnerWith(f, { SWITCH_EXIT: "1" }) })).rejects.toThrow(/step "switch" failed/);
+    await expect(
+      apply({ ...opts, backupExt: "bak", runner: runnerWith(f, { SWITCH_EXIT: "1" }) }),
+    ).rejects.toThrow(/step "switch" failed/);
     expect(readFileSync(path, "utf8")).toBe("my own\n");
     expect(existsSync(`${path}.bak`)).toBe(false);
   });

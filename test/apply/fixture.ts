@@ -65,7 +65,7 @@ export function makeFixture(
   const bin = join(root, ".standins");
   const cache = mkdtempSync(join(tmpdir(), "sm-apply-cache-"));
   mkdirSync(bin, { recursive: true });
-  for (const cmd of ["nixos-rebuild", "darwin-rebuild", "home-manager", "zfs", "hookcmd"]) {
+  for (const cmd of ["nixos-rebuild", "darwin-rebuild", "home-manager", "zfs", "hookcmd", "ssh"]) {
     writeFileSync(join(bin, cmd), STANDIN);
     chmodSync(join(bin, cmd), 0o755);
   }
