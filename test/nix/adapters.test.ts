@@ -458,6 +458,92 @@ describe.skipIf(!hasNix)("Nix adapters (skipped when nix-instantiate is missing)
     });
   });
 
+  describe("hosts without home-manager: the home level's services, hooks and env on the system level", () => {
+    // What setup-mac build writes with "homeManager": false (home files are refused there).
+    const withoutHomeManager = (lock: Lock): void => {
+      for (const host of Object.values(lock.hosts)) {
+        host.homeManager = false;
+        for (const program of Object.values(host.programs)) {
+          const home = program.home;
+          if (home === undefined) continue;
+          const system = (program.system ??= {});
+          system.packages = [...(system.packages ?? []), ...(home.packages ?? [])];
+          system.env = { ...system.env, ...home.env };
+          system.services = { ...system.services, ...home.services };
+          system.hooks = { ...system.hooks, ...home.hooks };
+          delete program.home;
+        }
+      }
+    };
+    let nixos: Any;
+    let darwin: Any;
+    beforeAll(() => {
+      const lockFile = lockVariant("no-home-manager", withoutHomeManager);
+      const n = nixEval(evalExpr("evo-x2", "nixos", lockFile));
+      const d = nixEval(evalExpr("macbook", "darwin", lockFile));
+      if (!n.ok || !d.ok) throw new Error(n.stderr + d.stderr);
+      nixos = n.value;
+      darwin = d.value;
+    });
+
+    it("NixOS: user services and timers in systemd.user, hooks as ordered activation scripts", () => {
+      expect(Object.keys(nixos.systemd.user.services).sort()).toEqual([
+        "setup-mac-code-server-index-refresh",
+        "setup-mac-code-server-server",
+        "setup-mac-syncthing-daemon",
+        "setup-mac-syncthing-rescan",
+      ]);
+      expect(nixos.systemd.user.services["setup-mac-syncthing-daemon"].wantedBy).toEqual([
+        "default.target",
+      ]);
+      expect(nixos.systemd.user.services["setup-mac-syncthing-daemon"].after).toEqual([
+        "graphical-session.target",
+      ]);
+      expect(Object.keys(nixos.systemd.user.timers).sort()).toEqual([
+        "setup-mac-code-server-index-refresh",
+        "setup-mac-syncthing-rescan",
+      ]);
+      const scripts = nixos.system.activationScripts;
+      expect(scripts["setup-mac-syncthing"].deps).toEqual(["users", "setup-mac-merge-files"]);
+      expect(scripts["setup-mac-backup"].deps).toEqual([
+        "users",
+        "setup-mac-merge-files",
+        "setup-mac-syncthing",
+      ]);
+      expect(scripts["setup-mac-backup"].text).toMatch(
+        /^# setup-mac: backup preSetup\n\/nix\/store\/[0-9a-f]{32}-restic\/bin\/restic version\n# setup-mac: backup postSetup\n/,
+      );
+      expect(nixos.environment.variables).toEqual({
+        GIT_PAGER: "less -FRX",
+        PAGER: "bat --plain",
+        TS_DEBUG_FIREWALL_MODE: "auto",
+      });
+    });
+
+    it("nix-darwin: launchd.user.agents with the primary user, hooks in extra/postActivation", () => {
+      expect(Object.keys(darwin.launchd.user.agents).sort()).toEqual([
+        "org.setup-mac.code-server.index-refresh",
+        "org.setup-mac.code-server.server",
+        "org.setup-mac.syncthing.daemon",
+        "org.setup-mac.syncthing.rescan",
+      ]);
+      expect(darwin.system.primaryUser).toBe("lars");
+      const extra: string[] = darwin.system.activationScripts.extraActivation.text.split("\n");
+      expect(extra.slice(0, 2)).toEqual([
+        "# setup-mac: backup preSetup",
+        expect.stringMatching(/-restic\/bin\/restic version$/),
+      ]);
+      expect(darwin.system.activationScripts.postActivation.text.split("\n")).toEqual([
+        "# setup-mac: syncthing postSetup",
+        expect.stringMatching(
+          /-syncthing\/bin\/syncthing generate '--home=\/Users\/lars\/.config\/syncthing'$/,
+        ),
+        "# setup-mac: backup postSetup",
+        `/bin/sh -c 'test -d "$1" || echo "no repository at $1"' sh /srv/backup/restic`,
+      ]);
+    });
+  });
+
   describe("priorities: the host's own configuration wins over generated values", () => {
     it("a plain host value beats a program's plain value; a program's mkForce beats it", () => {
       const c: Any = evaluate(
