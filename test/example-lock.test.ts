@@ -49,12 +49,16 @@ describe("the example's adapters", () => {
     const { readdirSync, readFileSync } = await import("node:fs");
     const shipped = fileURLToPath(new URL("../nix", import.meta.url));
     const copied = `${example}/setup-mac/nix`;
-    const nixFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".nix")).sort();
+    const nixFiles = (dir: string) =>
+      readdirSync(dir)
+        .filter((f) => f.endsWith(".nix"))
+        .sort();
     expect(nixFiles(copied)).toEqual(nixFiles(shipped));
     for (const f of nixFiles(shipped)) {
-      expect(readFileSync(`${copied}/${f}`, "utf8"), `${f}: run \`setup-mac --workspace examples/workstation init\``).toBe(
-        readFileSync(`${shipped}/${f}`, "utf8"),
-      );
+      expect(
+        readFileSync(`${copied}/${f}`, "utf8"),
+        `${f}: run \`setup-mac --workspace examples/workstation init\``,
+      ).toBe(readFileSync(`${shipped}/${f}`, "utf8"));
     }
   });
 });

@@ -321,7 +321,9 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
       }
     };
     const adoptedTexts = new Map(
-      plan.collisions.filter((c) => c.action === "adopt").map((c) => [c.path, readFileSync(c.path, "utf8")]),
+      plan.collisions
+        .filter((c) => c.action === "adopt")
+        .map((c) => [c.path, readFileSync(c.path, "utf8")]),
     );
     const restoreFiles = async () => {
       for (const line of undoCollisions(plan.collisions, adoptedTexts)) logLine(line);

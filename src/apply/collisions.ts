@@ -20,7 +20,8 @@ import {
 import { join, resolve } from "node:path";
 import type { HostLock } from "../emit/lock-types.js";
 
-export type CollisionKind = "identical" | "different" | "foreign-link" | "escapes-home" | "not-a-file";
+export type CollisionKind =
+  "identical" | "different" | "foreign-link" | "escapes-home" | "not-a-file";
 
 export interface Collision {
   /** `~/…` */
@@ -62,16 +63,25 @@ function escapingParent(home: string, rel: string): string | undefined {
     }
     if (stat.isSymbolicLink()) {
       const real = realpathSync(current);
-      if (real !== realHome && !real.startsWith(realHome + "/") && !real.startsWith("/nix/store/")) return current;
+      if (real !== realHome && !real.startsWith(realHome + "/") && !real.startsWith("/nix/store/"))
+        return current;
     }
   }
   return undefined;
 }
 
 /** Finds what stands in the way of the home files that `next` adds compared with `previous`. */
-export function findCollisions(next: HostLock, previous: HostLock | undefined, options: CollisionOptions): Collision[] {
+export function findCollisions(
+  next: HostLock,
+  previous: HostLock | undefined,
+  options: CollisionOptions,
+): Collision[] {
   const out: Collision[] = [];
-  const force = new Set((options.force ?? []).map((f) => (f.startsWith("~/") ? join(options.home, f.slice(2)) : resolve(f))));
+  const force = new Set(
+    (options.force ?? []).map((f) =>
+      f.startsWith("~/") ? join(options.home, f.slice(2)) : resolve(f),
+    ),
+  );
   for (const name of next.order) {
     const files = next.programs[name]?.home?.files ?? {};
     for (const [rel, file] of Object.entries(files)) {
@@ -168,7 +178,6 @@ function safeReadlink(path: string): string {
     return "?";
   }
 }
-
 
 /** Puts files back as they were when the switch did not happen (a replaced file cannot be). */
 export function undoCollisions(collisions: Collision[], texts: Map<string, string>): string[] {

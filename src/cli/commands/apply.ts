@@ -26,7 +26,14 @@ export function printPlan(plan: ApplyPlan, c: Colors, out: (t: string) => void):
     out("  " + colour(line));
   }
   for (const col of plan.collisions) {
-    const fix = col.action === "adopt" ? "adopted: same content" : col.action === "backup" ? `moved to ${col.backup}` : col.action === "replace" ? "replaced (--force-file)" : "in the way";
+    const fix =
+      col.action === "adopt"
+        ? "adopted: same content"
+        : col.action === "backup"
+          ? `moved to ${col.backup}`
+          : col.action === "replace"
+            ? "replaced (--force-file)"
+            : "in the way";
     out("  " + (col.action ? c.dim : c.red)(`file ${col.target}: ${fix}`));
   }
   if (plan.snapshots.length) out(c.dim(`  ZFS snapshots first: ${plan.snapshots.join(", ")}`));
@@ -55,7 +62,9 @@ export async function run(ctx: CommandContext, flags: ApplyFlags): Promise<void>
     backupExt: flags.backupExt,
     forceFiles: flags.forceFile,
     ...(ctx.env.SETUP_MAC_HOME ? { home: ctx.env.SETUP_MAC_HOME } : {}),
-    ...(ctx.env.SETUP_MAC_TEST_CRASH_AFTER ? { crashAfter: ctx.env.SETUP_MAC_TEST_CRASH_AFTER } : {}),
+    ...(ctx.env.SETUP_MAC_TEST_CRASH_AFTER
+      ? { crashAfter: ctx.env.SETUP_MAC_TEST_CRASH_AFTER }
+      : {}),
     dryRun: flags.dryRun,
     yes: flags.yes,
     targetHost: flags.targetHost,
