@@ -22,11 +22,26 @@ import type {
   ServiceLock,
 } from "../emit/lock-types.js";
 import { renderFile } from "../emit/files/render.js";
+import { LaunchdRenderError, renderLaunchdPlist } from "../emit/launchd/plist.js";
+import {
+  permissionCommands,
+  renderArgv,
+  renderTmpfilesLine,
+  ShellRenderError,
+} from "../emit/scripts/shell.js";
+import { renderSystemdService } from "../emit/systemd/service.js";
+import { SystemdRenderError } from "../emit/systemd/unit.js";
 import type { Definition, Source } from "../merge/engine.js";
 import { isPlainRecord, mergeDefinitions, strip } from "../merge/engine.js";
 import { contribution as contributionSchema } from "../schema/contribution.js";
 import type { ProgramSource } from "./evaluate.js";
-import { checkAbsolutePath, checkFileTarget, splitOptionPath } from "./paths.js";
+import {
+  checkAbsolutePath,
+  checkFileTarget,
+  checkPermissionPath,
+  splitOptionPath,
+} from "./paths.js";
+import { describeError, snapshot } from "./snapshot.js";
 
 interface BuildInput {
   name: string;
@@ -99,28 +114,51 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
     diagnostics.push(diagnostic(code, message, { host: host.name, location: { file }, hint }));
   const before = diagnostics.length;
 
+  // Each result is copied into plain data first: a getter, Proxy or cycle in it is refused here,
+  // naming the module, instead of crashing (or looping) in the stages that walk it.
+  const run = (what: string, fn: () => unknown): { ok: true; value: unknown } | undefined => {
+    let result: unknown;
+    try {
+      result = fn();
+    } catch (error) {
+      err(
+        "config-throws",
+        `\`${what}\` of \`${name}\` throws on host ${host.name}: ${describeError(error)}`,
+        "fix the module; `config` receives { options, host, enabled } and returns what the program contributes",
+      );
+      return undefined;
+    }
+    const copied = snapshot(result);
+    if (!copied.ok) {
+      err(
+        "contribution-invalid",
+        `\`${what}\` of \`${name}\` returns a value that is not data: ${copied.problem}`,
+        "return plain objects, lists, strings, numbers and booleans (and mkDefault/mkForce/mkBefore/mkAfter of them)",
+      );
+      return undefined;
+    }
+    const value = copied.value ?? {};
+    if (!isPlainRecord(value)) {
+      err(
+        "contribution-invalid",
+        `\`${what}\` of \`${name}\` returns ${Array.isArray(value) ? "a list" : `a ${typeof value}`}, not an object`,
+        "return an object like `{ packages: [...], files: {...} }`",
+      );
+      return undefined;
+    }
+    return { ok: true, value };
+  };
   let raw: unknown = {};
-  try {
-    if (source.program.config) raw = source.program.config(ctx);
-    const override = source.program.overrides?.[host.platform];
-    if (override) raw = recursiveUpdate(raw, override(ctx));
-  } catch (error) {
-    err(
-      "config-throws",
-      `\`config\` of \`${name}\` throws on host ${host.name}: ${error instanceof Error ? error.message : String(error)}`,
-      "fix the module; `config` receives { options, host, enabled } and returns what the program contributes",
-    );
-    return undefined;
+  if (source.program.config) {
+    const result = run("config", () => source.program.config!(ctx));
+    if (!result) return undefined;
+    raw = result.value;
   }
-  if (raw === undefined || raw === null) raw = {};
-  const proto = protoPath(raw);
-  if (proto !== undefined) {
-    err(
-      "contribution-invalid",
-      `\`config\` returns the key \`__proto__\` at \`${proto}\`, which cannot be data`,
-      "rename it",
-    );
-    return undefined;
+  const override = source.program.overrides?.[host.platform];
+  if (override) {
+    const result = run(`overrides.${host.platform}`, () => override(ctx));
+    if (!result) return undefined;
+    raw = recursiveUpdate(raw, result.value);
   }
   const parsed = contributionSchema.safeParse(strip(raw));
   if (!parsed.success) {
@@ -264,8 +302,15 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
   }
 
   for (const [path, spec] of Object.entries(data.permissions ?? {})) {
-    const abs = absolute(path, "permission path");
-    if (!abs) continue;
+    const checked = checkPermissionPath(path, host.home);
+    if (!checked.ok) {
+      err(
+        "invalid-path",
+        `permission path \`${JSON.stringify(path).slice(1, -1)}\` ${checked.problem}`,
+      );
+      continue;
+    }
+    const abs = checked.path;
     system.permissions[abs] = {
       path: abs,
       mode: spec.mode.length === 3 ? `0${spec.mode}` : spec.mode,
@@ -343,6 +388,55 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
     }
   }
 
+  // A value the platform's format cannot hold (a newline in an ExecStart argument, `$` in an
+  // executable, a control character in a plist) is this module's error now, at `check`, not a
+  // renderer's failure later in `build --out` or in Nix.
+  const where = (what: string, svc: string) => `service \`${svc}\`: ${what}`;
+  for (const levelName of ["system", "home"] as const) {
+    const lvl = levelName === "system" ? system : home;
+    const site = (arg: ArgvLock[number]) =>
+      typeof arg === "string"
+        ? arg
+        : levelName === "system"
+          ? `/run/current-system/sw/bin/${arg.bin}`
+          : `/etc/profiles/per-user/${host.user}/bin/${arg.bin}`;
+    for (const [serviceName, svc] of Object.entries(lvl.services)) {
+      try {
+        if (host.platform === "nixos") renderSystemdService(svc, { resolveArg: site });
+        else renderLaunchdPlist(svc, { resolveArg: site });
+      } catch (error) {
+        if (!(error instanceof SystemdRenderError || error instanceof LaunchdRenderError))
+          throw error;
+        err(
+          "service-unrepresentable",
+          where(error.message, serviceName),
+          host.platform === "nixos"
+            ? "a unit file holds one line per value: remove line breaks and control characters; the executable must be a plain path"
+            : "a plist cannot hold control characters other than tab and line breaks",
+        );
+      }
+    }
+    for (const [hook, commands] of Object.entries(lvl.hooks)) {
+      for (const argv of commands) {
+        try {
+          renderArgv(argv.map(site));
+        } catch (error) {
+          if (!(error instanceof ShellRenderError)) throw error;
+          err("hook-unrepresentable", `hook \`${hook}\`: ${error.message}`);
+        }
+      }
+    }
+    for (const permission of Object.values(lvl.permissions)) {
+      try {
+        if (host.platform === "nixos") renderTmpfilesLine(permission);
+        else permissionCommands(permission);
+      } catch (error) {
+        if (!(error instanceof ShellRenderError)) throw error;
+        err("permission-unrepresentable", error.message);
+      }
+    }
+  }
+
   if (diagnostics.length > before) return undefined;
   const lock: ProgramLock = {
     category: source.category,
@@ -357,18 +451,6 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
   if (h) lock.home = h;
   if (health.length) lock.health = health;
   return lock;
-}
-
-/** The path of the first own `__proto__` key inside a value, if any. */
-function protoPath(value: unknown, path = ""): string | undefined {
-  if (typeof value !== "object" || value === null) return undefined;
-  for (const key of Object.keys(value)) {
-    const at = path ? `${path}.${key}` : key;
-    if (key === "__proto__") return at;
-    const inner = protoPath((value as Record<string, unknown>)[key], at);
-    if (inner !== undefined) return inner;
-  }
-  return undefined;
 }
 
 function emptyRequired(): Required<LevelLock> {

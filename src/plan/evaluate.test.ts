@@ -351,7 +351,7 @@ describe("bad input: every problem reported, clearly", () => {
       config: () => JSON.parse('{ "env": { "__proto__": "x" } }') as never,
     });
     expect(run(hostsConfig({ h: { programs: { sneaky: true } } }), [sneaky])).toEqual([
-      "programs/test/sneaky.ts: error[contribution-invalid] (host h): `config` returns the key `__proto__` at `env.__proto__`, which cannot be data\n  fix: rename it",
+      "programs/test/sneaky.ts: error[contribution-invalid] (host h): `config` of `sneaky` returns a value that is not data: `env.__proto__` is a key that JavaScript reads as a prototype\n  fix: return plain objects, lists, strings, numbers and booleans (and mkDefault/mkForce/mkBefore/mkAfter of them)",
     ]);
   });
 

@@ -17,6 +17,7 @@ import type { ProgramInfo } from "../resolve/index.js";
 import { resolveHost, topologicalOrder } from "../resolve/index.js";
 import type { EnabledBy, HostLock, ProgramLock } from "../emit/lock-types.js";
 import { buildProgramLock, checkHostCollisions } from "./contribution.js";
+import { describeError, snapshot } from "./snapshot.js";
 
 /** A program as evaluation sees it (the loader's `LoadedProgram` fits). */
 export interface ProgramSource {
@@ -235,7 +236,7 @@ function resolveOptions(
       diagnostics.push(
         diagnostic(
           "contribution-throws",
-          `\`contributes.${name}\` throws: ${(error as Error).message}`,
+          `\`contributes.${name}\` throws: ${describeError(error)}`,
           {
             host,
             location: { file: programs.get(from)!.file },
@@ -245,6 +246,22 @@ function resolveOptions(
       );
       continue;
     }
+    const copied = snapshot(value);
+    if (!copied.ok) {
+      diagnostics.push(
+        diagnostic(
+          "contribution-invalid",
+          `\`contributes.${name}\` returns a value that is not data: ${copied.problem}`,
+          {
+            host,
+            location: { file: programs.get(from)!.file },
+            hint: "return plain objects, lists, strings, numbers and booleans",
+          },
+        ),
+      );
+      continue;
+    }
+    value = copied.value;
     if (!isPlainRecord(value)) {
       diagnostics.push(
         diagnostic(

@@ -22,8 +22,13 @@ export const attrPath = z
     message: "is not a nixpkgs attribute path (like `ripgrep` or `python3Packages.black`)",
   });
 
+/** A file name in a package's `bin/`: no separators, and not `.`/`..` or a hidden name. */
+const binaryName = z.string().regex(/^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$/, {
+  message: "is not a binary name (letters, digits, `._+-`, not starting with a dot)",
+});
+
 export const binRef = z.strictObject({
-  bin: z.string().regex(/^[A-Za-z0-9._+-]+$/, { message: "is not a binary name" }),
+  bin: binaryName,
   pkg: attrPath,
 });
 
@@ -120,9 +125,14 @@ export const permissionSpec = z.strictObject({
 });
 
 export const datasetSpec = z.strictObject({
-  dataset: z.string().regex(/^[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)+$/, {
-    message: 'is not a ZFS dataset name below a pool, like "tank/data/app"',
-  }),
+  dataset: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]+(\/[A-Za-z0-9_.:-]+)+$/, {
+      message: 'is not a ZFS dataset name below a pool, like "tank/data/app"',
+    })
+    .refine((d) => !d.split("/").some((part) => part === "." || part === ".."), {
+      message: "has a `.` or `..` part, which ZFS does not allow in a dataset name",
+    }),
   mountpoint: lineString.optional(),
   properties: z.record(z.string().regex(/^[a-z:._-]+$/), lineString).optional(),
   snapshots: z
@@ -135,10 +145,7 @@ export const datasetSpec = z.strictObject({
 
 export const wrapperSpec = z.strictObject({
   package: attrPath.optional(),
-  binary: z
-    .string()
-    .regex(/^[A-Za-z0-9._+-]+$/)
-    .optional(),
+  binary: binaryName.optional(),
   addFlags: z.array(lineString).optional(),
   env: z.record(envName, lineString).optional(),
 });
@@ -158,7 +165,7 @@ export const contribution = z.strictObject({
   services: z.record(name, serviceSpec).optional(),
   permissions: z.record(z.string(), permissionSpec).optional(),
   datasets: z.record(name, datasetSpec).optional(),
-  wrappers: z.record(z.string().regex(/^[A-Za-z0-9._+-]+$/), wrapperSpec).optional(),
+  wrappers: z.record(binaryName, wrapperSpec).optional(),
   hooks: z.partialRecord(z.enum(HOOK_NAMES as [string, ...string[]]), hookList).optional(),
   health: z.array(healthCheck).optional(),
   nixos: z.record(z.string(), z.unknown()).optional(),
