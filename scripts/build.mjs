@@ -1,14 +1,18 @@
 // Builds dist/: the CLI as one ES module bundle with lazily loaded verbs (code splitting), and the
 // library entry. esbuild stays external: it ships a native binary per platform.
 import { build } from "esbuild";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, renameSync, rmSync } from "node:fs";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+// Build into a fresh folder and swap it in, so a CLI running meanwhile never sees half a dist/.
+const dist = new URL("../dist", import.meta.url);
+const next = new URL(`../dist.next-${process.pid}`, import.meta.url);
+const old = new URL(`../dist.old-${process.pid}`, import.meta.url);
+rmSync(next, { recursive: true, force: true });
 
 await build({
   entryPoints: { cli: "src/cli/main.ts", index: "src/index.ts" },
-  outdir: "dist",
+  outdir: `dist.next-${process.pid}`,
   bundle: true,
   splitting: true,
   format: "esm",
@@ -32,3 +36,11 @@ await build({
   },
   logLevel: "warning",
 });
+
+try {
+  renameSync(dist, old);
+} catch {
+  /* no previous build */
+}
+renameSync(next, dist);
+rmSync(old, { recursive: true, force: true });
