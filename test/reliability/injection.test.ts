@@ -34,7 +34,7 @@ import {
   unescapeSpecifiers,
 } from "../../src/emit/systemd/systemd-words.test-helper.js";
 import { evaluate } from "../../src/plan/evaluate.js";
-import { runProbes } from "../../src/probe/health.js";
+import { runProbes, type ProbeDeps } from "../../src/probe/health.js";
 import { makeFixture, program } from "../apply/fixture.js";
 import { hostsConfig, memoryWorkspace } from "../helpers/memory.js";
 
@@ -253,7 +253,7 @@ describe("a module full of shell and systemd syntax", () => {
     const runner = new NodeProcessRunner({
       baseEnv: { PATH: `${standIns}:/usr/bin:/bin`, CALLS: log },
     });
-    const results = await runProbes(probes, {
+    const deps: ProbeDeps = {
       runner,
       http: { get: () => Promise.reject(new Error("no http here")) },
       tcp: { connect: () => Promise.reject(new Error("no tcp here")) },
@@ -261,7 +261,8 @@ describe("a module full of shell and systemd syntax", () => {
       resolveArg: (a) => (typeof a === "string" ? a : resolveToStandIn(a)),
       platform: "nixos",
       scope: "user",
-    } as never);
+    };
+    const results = await runProbes(probes, deps);
     expect(results.map((r) => r.ok)).toEqual([true, true]);
     expect(calls(log)).toEqual([
       ["probecmd", "health", ...NASTY],
