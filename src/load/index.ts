@@ -9,7 +9,7 @@ import * as api from "../api-surface.js";
 import type { Diagnostic } from "../errors/index.js";
 import { diagnostic, SetupMacError } from "../errors/index.js";
 import { programShape } from "../schema/contribution.js";
-import { bundleModules, API_GLOBAL, type BundleResult } from "./bundle.js";
+import { bundleModules, API_GLOBAL, type BundleResult, type CachedBundle } from "./bundle.js";
 import { storeCatalog } from "./catalog.js";
 import { CONFIG_FILE, parseConfig, type ConfigDocument } from "./config.js";
 import { discoverModules } from "./discover.js";
@@ -31,6 +31,8 @@ export interface Workspace {
   /** Problems with individual modules; the other modules still load. */
   diagnostics: Diagnostic[];
   cache: BundleResult["cache"];
+  /** The cached bundle the modules came from, when there is one (for derived caches). */
+  cached?: CachedBundle;
 }
 
 export interface LoadOptions {
@@ -122,7 +124,14 @@ export async function loadWorkspace(root: string, options: LoadOptions = {}): Pr
     });
   }
   if (bundle.cached) storeCatalog(bundle.cached, programs, diagnostics);
-  return { root, config, programs, diagnostics, cache: bundle.cache };
+  return {
+    root,
+    config,
+    programs,
+    diagnostics,
+    cache: bundle.cache,
+    ...(bundle.cached ? { cached: bundle.cached } : {}),
+  };
 }
 
 function evaluateModule(

@@ -1,0 +1,34 @@
+/**
+ * Things derived from the program modules alone (the config's JSON Schema) are cached next to
+ * the bundle they were made from and named after it, so they are valid exactly when the bundle
+ * is: same module and helper bytes, same setup-mac version. A missing, unreadable or unwritable
+ * entry only means computing it again.
+ */
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { VERSION } from "../version.js";
+import type { CachedBundle } from "./bundle.js";
+
+/** The cached text for `name`, or `make()`'s result, stored for next time. */
+export function cachedArtifact(
+  cached: CachedBundle | undefined,
+  name: string,
+  make: () => string,
+): string {
+  if (!cached) return make();
+  const path = join(cached.dir, `${cached.bundle.replace(/\.mjs$/, "")}.${VERSION}.${name}`);
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    /* not cached yet */
+  }
+  const text = make();
+  try {
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch {
+    // An unwritable cache is harmless.
+  }
+  return text;
+}
