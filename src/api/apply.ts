@@ -42,7 +42,8 @@ import { SnapshotError, snapshotDatasets, type SnapshotResult } from "../apply/z
 import type { Clock, ProcessRunner } from "../ports/index.js";
 import type { ProbeDeps, ProbeResult } from "../probe/health.js";
 import { runProbes } from "../probe/health.js";
-import { computeBuild } from "./build.js";
+import { computeBuild, keepCorruptLockAside } from "./build.js";
+import { parseLock } from "../load/lock.js";
 import type { WorkspaceOptions } from "./workspace.js";
 import { CONFIG_FILE, parseConfig } from "../load/config.js";
 
@@ -406,6 +407,12 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
       }
       await marker("lock");
       step("lock", LOCK_FILE);
+      // An unreadable lock is kept aside (never silently replaced); the restore path needs none.
+      if (previousLockText !== null && !parseLock(previousLockText).ok) {
+        const kept = keepCorruptLockAside(root, clock.now());
+        if (kept)
+          notes.push(`The old ${LOCK_FILE} could not be read; it was kept as ${kept.aside}.`);
+      }
       if (options.restore) await writeFileAtomic(configPath, computed.configText);
       await writeFileAtomic(lockPath, computed.lockText);
       await crash("lock");

@@ -56,6 +56,9 @@ export interface Finding {
   /** `in sync`, `missing`, `edited by hand`, `drifted`, `running`, `not running`, `present`, `not found`, `healthy`, `unhealthy`. */
   state: string;
   detail?: string;
+  /** Health checks: how many attempts were made and how long they took in all. */
+  attempts?: number;
+  durationMs?: number;
 }
 
 export interface ProgramStatus {
@@ -384,6 +387,8 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
         ok: r.ok,
         state: r.ok ? "healthy" : "unhealthy",
         detail: r.detail,
+        attempts: r.attempts,
+        durationMs: r.durationMs,
       });
     });
   }

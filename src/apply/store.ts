@@ -12,6 +12,7 @@ import { diagnostic } from "../errors/index.js";
 import type { Lock } from "../emit/lock-types.js";
 import { parseLock } from "../load/lock.js";
 import type { HostChanges } from "./changes.js";
+import { isAlive } from "../adapters/process-alive.js";
 
 export const STATE_DIR = ".setup-mac";
 export const GENERATIONS_DIR = `${STATE_DIR}/generations`;
@@ -84,6 +85,8 @@ export function listGenerations(root: string): GenerationList {
         );
         continue;
       }
+      const incomplete = recordProblem(record, Number(name));
+      if (incomplete) throw new Error(incomplete);
       for (const part of ["setup-mac.jsonc", "setup-mac.lock.json"]) {
         if (!existsSync(join(root, GENERATIONS_DIR, name, part)))
           throw new Error(`${part} is missing`);
@@ -111,6 +114,19 @@ export function listGenerations(root: string): GenerationList {
   return { generations, problems };
 }
 
+/** What is wrong with a record's fields, if anything (a readable file may still be incomplete). */
+function recordProblem(record: Partial<GenerationRecord>, number: number): string | undefined {
+  if (record.number !== number) return `its record says it is generation ${String(record.number)}`;
+  if (typeof record.host !== "string" || typeof record.time !== "string")
+    return "its record has no host or time";
+  if (!["apply", "rollback", "program-rollback"].includes(String(record.kind)))
+    return "its record has no known kind";
+  const changes = record.changes as Partial<HostChanges> | undefined;
+  if (!changes || !Array.isArray(changes.programs)) return "its record has no list of changes";
+  if (!Array.isArray(record.removed)) return "its record has no list of removed programs";
+  return undefined;
+}
+
 /** Reads one generation whole (record, config and lock). */
 export function readGeneration(root: string, number: number): Generation | undefined {
   const dir = join(root, GENERATIONS_DIR, String(number));
@@ -118,6 +134,7 @@ export function readGeneration(root: string, number: number): Generation | undef
     const record = JSON.parse(
       readFileSync(join(dir, "generation.json"), "utf8"),
     ) as GenerationRecord;
+    if (record.format !== GENERATION_FORMAT || recordProblem(record, number)) return undefined;
     const lock = readFileSync(join(dir, "setup-mac.lock.json"), "utf8");
     const parsed = parseLock(lock);
     if (!parsed.ok) return undefined;
@@ -181,15 +198,6 @@ export function sweepGenerationTemps(root: string): string[] {
     /* nothing to sweep */
   }
   return removed;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export interface InProgress {

@@ -83,6 +83,8 @@ export async function run(ctx: CommandContext, flags: ApplyFlags): Promise<void>
     },
   });
   process.off("SIGINT", onSigint);
+  // Unhealthy after the switch is a failure, whichever way it is reported.
+  if (result.health.some((h) => !h.ok)) ctx.exitCode = 1;
   if (globals.json) {
     output.out(toJson(result));
     return;
