@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
 import { diagnostic, SetupMacError } from "../errors/index.js";
+import { isAlive } from "./process-alive.js";
 
 const STATE_DIR = ".setup-mac";
 const OWNER_FILE = "lock.owner.json";
@@ -106,14 +107,5 @@ export async function withWorkspaceLock<T>(
   } finally {
     rmSync(join(dir, OWNER_FILE), { force: true });
     await release().catch(() => undefined);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
