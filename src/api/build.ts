@@ -15,6 +15,7 @@ import { buildConfigSchema, SCHEMA_FILE, serializeSchema } from "../emit/schema.
 import { parseLock } from "../load/lock.js";
 import type { WorkspaceOptions } from "./workspace.js";
 import { errors, evaluateWorkspace } from "./workspace.js";
+import { timings } from "../adapters/timings.js";
 
 export interface BuildResult {
   lock: Lock;
@@ -98,12 +99,16 @@ export async function computeBuild(options: WorkspaceOptions = {}): Promise<Comp
     root: workspace.root,
     configText: workspace.config.text,
     lock,
-    lockText: serializeLock(lock),
+    lockText: await timings.span("serialize lock", () => serializeLock(lock)),
     // JSON Schema of 1,000 programs costs ~0.15 s; apply, diff and rollback never need it.
     get schemaText() {
-      return (schemaText ??= cachedArtifact(workspace.cached, "schema.json", () =>
+      if (schemaText !== undefined) return schemaText;
+      const start = timings.now();
+      schemaText = cachedArtifact(workspace.cached, "schema.json", () =>
         serializeSchema(buildConfigSchema(workspace.programs)),
-      ));
+      );
+      if (timings.enabled) timings.spans.push({ name: "JSON schema", ms: timings.now() - start });
+      return schemaText;
     },
     warnings: evaluated.diagnostics.filter((d) => d.severity === "warning"),
   };

@@ -9,6 +9,7 @@ import { loadWorkspace } from "../load/index.js";
 import type { Evaluation } from "../plan/evaluate.js";
 import { evaluate } from "../plan/evaluate.js";
 import { selectHosts } from "./hosts.js";
+import { timings } from "../adapters/timings.js";
 
 export { selectHosts };
 
@@ -35,7 +36,10 @@ export async function evaluateWorkspace(options: WorkspaceOptions = {}): Promise
     configText: options.configText,
   });
   const hosts = selectHosts(workspace, options.hosts);
-  const evaluation = evaluate({ config: workspace.config, programs: workspace.programs }, hosts);
+  const evaluation = await timings.span(
+    `evaluate ${hosts.length} host${hosts.length === 1 ? "" : "s"}`,
+    () => evaluate({ config: workspace.config, programs: workspace.programs }, hosts),
+  );
   return {
     workspace,
     evaluation,

@@ -11,6 +11,7 @@ import type { CommandContext, GlobalOptions } from "./context.js";
 import type { Output } from "./render.js";
 import { colors, formatDiagnostic, toJson } from "./render.js";
 import { VERSION } from "../version.js";
+import { timings } from "../adapters/timings.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each verb types its own arguments
 type Runner = (ctx: CommandContext, ...args: any[]) => Promise<void>;
@@ -44,6 +45,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("-H, --host <name>", "limit to a host (repeat or comma-separate for several)", collect)
     .option("--json", "machine-readable output on stdout")
     .option("--no-color", "no colour (NO_COLOR is honoured too)")
+    .option("--timings", "print where the time went: stages and the slowest modules (stderr)")
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -57,7 +59,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       host?: string[];
       json?: boolean;
       color: boolean;
+      timings?: boolean;
     }>();
+    if (opts.timings) timings.enabled = true;
     const globals: GlobalOptions = {
       workspace: opts.workspace ?? env.SETUP_MAC_WORKSPACE,
       host: opts.host,
@@ -197,12 +201,33 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     )
     .action(lazy(() => import("./commands/apply.js")));
 
+  const started = performance.now();
   try {
     await program.parseAsync(argv, { from: "user" });
     return ctx.exitCode;
   } catch (error) {
     return handleError(error, ctx);
+  } finally {
+    if (timings.enabled) printTimings(output, performance.now() - started);
   }
+}
+
+/** The `--timings` report: stages in order, then the modules whose own code took longest. */
+function printTimings(output: Output, totalMs: number): void {
+  const c = colors(output);
+  const ms = (n: number) => `${n.toFixed(n < 10 ? 1 : 0)} ms`.padStart(10);
+  const lines = [c.bold("timings")];
+  for (const span of timings.spans) lines.push(`${ms(span.ms)}  ${span.name}`);
+  lines.push(`${ms(totalMs)}  ${c.bold("total")} (after Node's own start-up)`);
+  const slow = [...timings.modules].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  if (slow.length) {
+    const sum = [...timings.modules.values()].reduce((a, b) => a + b, 0);
+    lines.push(
+      c.bold(`module code: ${sum.toFixed(0)} ms in ${timings.modules.size} modules; slowest:`),
+    );
+    for (const [file, t] of slow) lines.push(`${ms(t)}  ${file}`);
+  }
+  output.err(lines.join("\n"));
 }
 
 function handleError(error: unknown, ctx: CommandContext): number {

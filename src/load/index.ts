@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join, basename } from "node:path";
 import { isProgram, type AnyProgram } from "../define/program.js";
+import { timings } from "../adapters/timings.js";
 import * as api from "../api-surface.js";
 import type { Diagnostic } from "../errors/index.js";
 import { diagnostic, SetupMacError } from "../errors/index.js";
@@ -77,15 +78,21 @@ export function readConfig(root: string, configText?: string): ConfigDocument {
 
 /** Loads the config and every program module of a workspace. */
 export async function loadWorkspace(root: string, options: LoadOptions = {}): Promise<Workspace> {
-  const config = readConfig(root, options.configText);
-  const discovered = discoverModules(root);
+  const config = await timings.span("read config", () => readConfig(root, options.configText));
+  const discovered = await timings.span("discover modules", () => discoverModules(root));
   (globalThis as Record<symbol, unknown>)[Symbol.for(API_GLOBAL)] = api;
-  const bundle = await bundleModules(root, discovered, { cacheDir: options.cacheDir });
+  const bundle = await timings.span(`bundle ${discovered.length} modules`, () =>
+    bundleModules(root, discovered, { cacheDir: options.cacheDir }),
+  );
+  const loadStart = timings.now();
   const diagnostics: Diagnostic[] = [...bundle.diagnostics];
   const programs = new Map<string, LoadedProgram>();
   if (bundle.loaders.length === discovered.length) {
     discovered.forEach((mod, i) => {
-      const loaded = evaluateModule(mod.file, bundle.loaders[i]!, diagnostics);
+      const started = timings.enabled ? timings.now() : 0;
+      const evaluated = evaluateModule(mod.file, bundle.loaders[i]!, diagnostics);
+      if (timings.enabled) timings.addModule(mod.file, timings.now() - started);
+      const loaded = evaluated && timings.enabled ? timed(evaluated, mod.file) : evaluated;
       if (!loaded) return;
       const expected = basename(mod.file, ".ts");
       if (loaded.name !== expected) {
@@ -123,6 +130,11 @@ export async function loadWorkspace(root: string, options: LoadOptions = {}): Pr
       });
     });
   }
+  if (timings.enabled)
+    timings.spans.push({
+      name: `load ${discovered.length} modules`,
+      ms: timings.now() - loadStart,
+    });
   if (bundle.cached) storeCatalog(bundle.cached, programs, diagnostics);
   return {
     root,
@@ -131,6 +143,24 @@ export async function loadWorkspace(root: string, options: LoadOptions = {}): Pr
     diagnostics,
     cache: bundle.cache,
     ...(bundle.cached ? { cached: bundle.cached } : {}),
+  };
+}
+
+/** The same program with its functions timed per module (only with `--timings`). */
+function timed(program: AnyProgram, file: string): AnyProgram {
+  const wrapAll = <T extends Record<string, unknown>>(record: T | undefined): T | undefined =>
+    record &&
+    (Object.fromEntries(
+      Object.entries(record).map(([k, v]) => [
+        k,
+        typeof v === "function" ? timings.wrap(file, v as () => unknown) : v,
+      ]),
+    ) as T);
+  return {
+    ...program,
+    ...(program.config ? { config: timings.wrap(file, program.config) } : {}),
+    ...(program.overrides ? { overrides: wrapAll(program.overrides) } : {}),
+    ...(program.contributes ? { contributes: wrapAll(program.contributes) } : {}),
   };
 }
 

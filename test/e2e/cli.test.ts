@@ -90,6 +90,28 @@ describe("the CLI on the bundled example", () => {
   });
 });
 
+describe("--timings", () => {
+  it("reports the stages and the slowest modules on stderr, leaving stdout as it was", () => {
+    const plain = cli(["--workspace", EXAMPLE, "check"], { env });
+    const timed = cli(["--workspace", EXAMPLE, "--timings", "check"], { env });
+    expect(timed.code).toBe(0);
+    expect(timed.stdout).toBe(plain.stdout);
+    expect(timed.stderr).toMatch(/^timings\n/);
+    for (const stage of [
+      "read config",
+      "bundle 21 modules",
+      "load 21 modules",
+      "evaluate 2 hosts",
+      "total",
+    ]) {
+      expect(timed.stderr).toMatch(new RegExp(`^ +[\\d.]+ ms  ${stage}`, "m"));
+    }
+    expect(timed.stderr).toMatch(
+      /^module code: \d+ ms in 21 modules; slowest:\n +[\d.]+ ms  programs\/[a-z]+\/[a-z-]+\.ts$/m,
+    );
+  });
+});
+
 describe("failures: exit codes and messages", () => {
   it("an error in the config exits 1, names file:line:col, and writes nothing", () => {
     const dir = copyExample();

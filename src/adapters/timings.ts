@@ -1,0 +1,54 @@
+/**
+ * Where the time goes (`--timings`): stage spans and per-module costs, collected only when
+ * asked, printed by the CLI at the end. Kept out of the pure stages: they are measured from
+ * outside (spans around calls, timed wrappers around a module's functions).
+ */
+import { performance } from "node:perf_hooks";
+
+export interface Span {
+  name: string;
+  ms: number;
+}
+
+class Timings {
+  enabled = false;
+  readonly spans: Span[] = [];
+  /** Per module: total ms spent in its code (loading, `config`, `contributes`, `overrides`). */
+  readonly modules = new Map<string, number>();
+
+  /** Times `fn` as one stage when enabled. */
+  async span<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
+    if (!this.enabled) return fn();
+    const start = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.spans.push({ name, ms: performance.now() - start });
+    }
+  }
+
+  /** Adds `ms` to a module's total. */
+  addModule(file: string, ms: number): void {
+    this.modules.set(file, (this.modules.get(file) ?? 0) + ms);
+  }
+
+  /** Wraps a function of a module so its time is counted (a no-op when disabled). */
+  wrap<F extends (...args: never[]) => unknown>(file: string, fn: F): F {
+    if (!this.enabled) return fn;
+    return ((...args: Parameters<F>) => {
+      const start = performance.now();
+      try {
+        return fn(...args);
+      } finally {
+        this.addModule(file, performance.now() - start);
+      }
+    }) as F;
+  }
+
+  now(): number {
+    return performance.now();
+  }
+}
+
+/** The process-wide collector; the CLI enables it with `--timings`. */
+export const timings = new Timings();
