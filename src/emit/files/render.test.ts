@@ -4,6 +4,7 @@ import { parse as parseToml } from "smol-toml";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { FileRenderError, renderFile } from "./render.js";
+import { errorOf as errorOfType } from "../../../test/helpers/hostile.js";
 
 const hostile = {
   home: "%h",
@@ -13,15 +14,7 @@ const hostile = {
   shell: "; rm -rf ~",
 };
 
-function errorOf(fn: () => unknown): FileRenderError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof FileRenderError) return error;
-    throw error;
-  }
-  throw new Error("expected a FileRenderError");
-}
+const errorOf = (fn: () => unknown): FileRenderError => errorOfType(FileRenderError, fn);
 
 describe("renderFile", () => {
   it("writes JSON with two spaces, the author's key order and a final newline", () => {

@@ -3,6 +3,7 @@ import { parse } from "plist";
 import { describe, expect, it } from "vitest";
 import type { ServiceLock } from "../lock-types.js";
 import { LaunchdRenderError, renderLaunchdPlist, renderPlist, type PlistValue } from "./plist.js";
+import { errorOf as errorOfType, HOSTILE } from "../../../test/helpers/hostile.js";
 
 const ctx = {
   resolveArg: (arg: ServiceLock["command"][number]) =>
@@ -18,31 +19,11 @@ const base: ServiceLock = {
   restart: "on-failure",
 };
 
-function errorOf(fn: () => unknown): LaunchdRenderError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof LaunchdRenderError) return error;
-    throw error;
-  }
-  throw new Error("expected a LaunchdRenderError");
-}
+const errorOf = (fn: () => unknown): LaunchdRenderError => errorOfType(LaunchdRenderError, fn);
 
 describe("renderLaunchdPlist", () => {
   it("renders a kept-alive agent with hostile arguments arriving literally", () => {
-    const argv = [
-      "%h",
-      "$HOME",
-      "${x}",
-      '"',
-      "'",
-      "\\",
-      "a b",
-      "; rm -rf ~",
-      "$(id)",
-      "`id`",
-      "<&>",
-    ];
+    const argv = [...HOSTILE, "<&>"];
     const xml = renderLaunchdPlist(
       {
         ...base,

@@ -12,24 +12,9 @@ import {
   ShellRenderError,
   shellQuote,
 } from "./shell.js";
+import { errorOf as errorOfType, HOSTILE } from "../../../test/helpers/hostile.js";
 
-const hostile = [
-  "%h",
-  "$HOME",
-  "${x}",
-  '"',
-  "'",
-  "\\",
-  "a b",
-  "; rm -rf ~",
-  "$(id)",
-  "`id`",
-  "",
-  "~",
-  "a=b",
-  "*",
-  "\n",
-];
+const hostile = [...HOSTILE, "", "~", "a=b", "*", "\n"];
 
 /** What sh actually passes to a program for a rendered command line. */
 function argvSeenBySh(line: string): string[] {
@@ -38,15 +23,7 @@ function argvSeenBySh(line: string): string[] {
   return result.stdout.split("\0").slice(0, -1);
 }
 
-function errorOf(fn: () => unknown): ShellRenderError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ShellRenderError) return error;
-    throw error;
-  }
-  throw new Error("expected a ShellRenderError");
-}
+const errorOf = (fn: () => unknown): ShellRenderError => errorOfType(ShellRenderError, fn);
 
 const temps: string[] = [];
 afterAll(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));

@@ -8,6 +8,7 @@ import {
   unescapeSpecifiers,
 } from "./systemd-words.test-helper.js";
 import { command, environment, renderUnitFile, SystemdRenderError, text } from "./unit.js";
+import { errorOf as errorOfType, HOSTILE } from "../../../test/helpers/hostile.js";
 
 const ctx = {
   resolveArg: (arg: ServiceLock["command"][number]) =>
@@ -31,33 +32,11 @@ function line(value: ReturnType<typeof command>): string {
   return out.split("\n")[1]?.slice("X=".length) ?? "";
 }
 
-function errorOf(fn: () => unknown): SystemdRenderError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof SystemdRenderError) return error;
-    throw error;
-  }
-  throw new Error("expected a SystemdRenderError");
-}
+const errorOf = (fn: () => unknown): SystemdRenderError => errorOfType(SystemdRenderError, fn);
 
 describe("systemd quoting", () => {
   it("makes every hostile argument arrive literally", () => {
-    const argv = [
-      "/bin/echo",
-      "%h",
-      "$HOME",
-      "${x}",
-      '"',
-      "'",
-      "\\",
-      "a b",
-      "; rm -rf ~",
-      "$(id)",
-      "`id`",
-      ";",
-      "",
-    ];
+    const argv = ["/bin/echo", ...HOSTILE, ";", ""];
     const rendered = line(command(argv));
     expect(rendered).toBe(
       '/bin/echo %%h $$HOME "$${x}" "\\"" "\'" "\\\\" "a b" "; rm -rf ~" "$$(id)" "`id`" ";" ""',
