@@ -35,6 +35,8 @@ export interface InitResult {
   files: { path: string; action: FileAction }[];
   /** host → the Nix expressions to add to its module lists. */
   importLines: Record<string, { system: string; home: string }>;
+  /** host → the adapter levels its configuration already imports (`nixos`, `darwin`, `home`). */
+  imported: Record<string, string[]>;
   notes: string[];
 }
 
@@ -226,6 +228,12 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     }
   }
 
+  // Lines already in the flake (or files it imports) need not be added again.
+  const { findAdapterImports } = await import("./doctor.js");
+  const imported: InitResult["imported"] = {};
+  for (const i of flake ? findAdapterImports(root) : []) {
+    if (i.host && i.level) (imported[i.host] ??= []).push(i.level);
+  }
   const importLines: InitResult["importLines"] = {};
   for (const h of found) {
     const base = `(import ./setup-mac/nix { host = ${JSON.stringify(h.name)}; })`;
@@ -236,6 +244,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     hosts: found.map((h) => ({ ...h, inConfig: configHosts.has(h.name) })),
     files,
     importLines,
+    imported,
     notes,
   };
 }

@@ -189,6 +189,10 @@ describe.skipIf(!hasNix)(
         encoding: "utf8",
       });
       expect(parsed.stderr).toBe("");
+      // init now sees the lines in place.
+      const again = cli(["--workspace", ws, "init"], { env });
+      expect(again.stdout).toContain("Every host already imports the adapter:");
+      expect(again.stdout).toContain("✓ desk already imports .nixos");
 
       const lock = JSON.parse(readFileSync(join(ws, "setup-mac.lock.json"), "utf8")) as Lock;
       for (const [host, adapter] of [

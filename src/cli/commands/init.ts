@@ -38,10 +38,22 @@ export async function run(
           .join(", "),
     );
     output.out(
-      "\n" + c.bold("Add one line per host to your flake (setup-mac never edits flake.nix):"),
+      "\n" +
+        c.bold(
+          result.hosts.every((h) => result.imported[h.name]?.includes(h.platform))
+            ? "Every host already imports the adapter:"
+            : "Add one line per host to your flake (setup-mac never edits flake.nix):",
+        ),
     );
     for (const h of result.hosts) {
       const lines = result.importLines[h.name]!;
+      const done = result.imported[h.name] ?? [];
+      if (done.includes(h.platform)) {
+        output.out(
+          `  ${c.green("✓")} ${h.name} already imports ${done.map((l) => `.${l}`).join(" and ")}`,
+        );
+        continue;
+      }
       const where =
         h.platform === "darwin"
           ? `darwinConfigurations.${h.name}`
