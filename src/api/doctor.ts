@@ -437,6 +437,31 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorResult>
       });
   }
 
+  // A flake sees only files git tracks: an untracked lock or adapter is invisible to `nix build`.
+  const inRepo = await runner
+    .run(["git", "rev-parse", "--is-inside-work-tree"], { cwd: root, timeoutMs: 10_000 })
+    .catch(() => undefined);
+  if (inRepo?.exitCode === 0) {
+    const wanted = [LOCK_FILE, ADAPTER_DIR].filter((p) => existsSync(join(root, p)));
+    const untracked: string[] = [];
+    for (const path of wanted) {
+      const r = await runner.run(["git", "ls-files", "--error-unmatch", "--", path], {
+        cwd: root,
+        timeoutMs: 10_000,
+      });
+      if (r.exitCode !== 0) untracked.push(path);
+    }
+    if (untracked.length)
+      add({
+        check: "git",
+        severity: "warning",
+        message: `${untracked.join(" and ")} ${untracked.length === 1 ? "is" : "are"} not tracked by git, so the flake cannot see ${untracked.length === 1 ? "it" : "them"}`,
+        fix: `git add ${untracked.join(" ")}`,
+      });
+    else if (wanted.length)
+      add({ check: "git", severity: "ok", message: `${wanted.join(" and ")} tracked by git` });
+  }
+
   // The state folder.
   const list = listGenerations(root);
   for (const p of list.problems)

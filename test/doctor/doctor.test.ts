@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -170,6 +171,25 @@ describe("doctor", () => {
 });
 
 describe("findAdapterImports", () => {
+  it("warns when the lock or the adapters are not tracked by git, since a flake cannot see them", async () => {
+    const s = setup();
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.email=t@example.org", "-c", "user.name=t", ...args], {
+        cwd: s.dir,
+      });
+    git("init", "-q");
+    git("add", "flake.nix", "setup-mac.jsonc", "programs", "setup-mac/nix");
+    const env = { PATH: `${s.env.PATH}:/usr/bin:/bin` };
+    const r = await run(s, [], env);
+    expect(r.stdout).toMatch(
+      /^warning +git +setup-mac\.lock\.json is not tracked by git, so the flake cannot see it\n +fix: git add setup-mac\.lock\.json$/m,
+    );
+    git("add", "setup-mac.lock.json");
+    expect((await run(s, [], env)).stdout).toMatch(
+      /^ok +git +setup-mac\.lock\.json and setup-mac\/nix tracked by git$/m,
+    );
+  });
+
   it("follows local imports, skips comments, and notes hosts named by a variable", () => {
     const root = mkdtempSync(join(tmpdir(), "sm-doctor-scan-"));
     temp.push(root);
