@@ -17,3 +17,22 @@ export { evaluateWorkspace } from "./api/workspace.js";
 export type { WorkspaceOptions } from "./api/workspace.js";
 export { SetupMacError, UsageError } from "./errors/index.js";
 export type { Diagnostic, Location } from "./errors/index.js";
+export { init } from "./api/init.js";
+export type { InitOptions, InitResult } from "./api/init.js";
+export { apply } from "./api/apply.js";
+export type { ApplyOptions, ApplyPlan, ApplyResult } from "./api/apply.js";
+export { diff, generations, rollback, rollbackProgram, systemRollback } from "./api/history.js";
+export {
+  enablePrograms,
+  disablePrograms,
+  setProgramOption,
+  unsetProgramOption,
+} from "./api/config.js";
+export type { EditResult } from "./api/config.js";
+export { status } from "./api/status.js";
+export type { StatusOptions, StatusResult } from "./api/status.js";
+export { doctor } from "./api/doctor.js";
+export type { DoctorOptions, DoctorResult } from "./api/doctor.js";
+export { update } from "./api/update.js";
+export type { UpdateOptions, UpdateResult } from "./api/update.js";
+export { scaffold } from "./api/scaffold.js";
