@@ -5,7 +5,6 @@
  * back and nothing is recorded; the error names the step and the log.
  */
 import { createWriteStream, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { sweepTempFiles, writeFileAtomic } from "../adapters/atomic-write.js";
 import { NodeProcessRunner } from "../adapters/node-runner.js";
@@ -13,7 +12,7 @@ import { withWorkspaceLock, type Owner } from "../adapters/workspace-lock.js";
 import type { HookName } from "../define/types.js";
 import type { DatasetLock, HostLock, Lock } from "../emit/lock-types.js";
 import { LOCK_FILE } from "../emit/lock.js";
-import { diagnostic, didYouMean, SetupMacError } from "../errors/index.js";
+import { diagnostic, SetupMacError } from "../errors/index.js";
 import type { HostChanges } from "../apply/changes.js";
 import { hostChanges } from "../apply/changes.js";
 import type { Collision } from "../apply/collisions.js";
@@ -43,6 +42,7 @@ import type { Clock, ProcessRunner } from "../ports/index.js";
 import type { ProbeDeps, ProbeResult } from "../probe/health.js";
 import { runProbes } from "../probe/health.js";
 import { computeBuild, keepCorruptLockAside } from "./build.js";
+import { pickHost } from "./hosts.js";
 import { parseLock } from "../load/lock.js";
 import type { WorkspaceOptions } from "./workspace.js";
 import { CONFIG_FILE, parseConfig } from "../load/config.js";
@@ -117,33 +117,6 @@ function hostModes(configText: string, host: string): { mode: SwitchMode; target
   return { mode: h?.switch ?? "system", ...(h?.targetHost ? { targetHost: h.targetHost } : {}) };
 }
 
-/** Picks the host: the one given, the only one, or the one named like this machine. */
-export function chooseHost(lock: Lock, given: string | undefined): string {
-  const hosts = Object.keys(lock.hosts).sort();
-  if (given) {
-    if (lock.hosts[given]) return given;
-    const suggestion = didYouMean(given, hosts);
-    throw new SetupMacError(
-      diagnostic("unknown-host", `there is no host \`${given}\` in ${CONFIG_FILE}`, {
-        hint: suggestion ? `did you mean \`${suggestion}\`?` : `known hosts: ${hosts.join(", ")}`,
-      }),
-    );
-  }
-  if (hosts.length === 1) return hosts[0]!;
-  const me = hostname().split(".")[0]!;
-  if (lock.hosts[me]) return me;
-  throw new SetupMacError(
-    diagnostic(
-      "host-required",
-      `which host? This workspace has ${hosts.join(", ")} and this machine is called ${me}`,
-      {
-        hint: `pass --host, e.g. \`setup-mac apply --host ${hosts[0]}\``,
-      },
-    ),
-    2,
-  );
-}
-
 function datasetsOf(lock: HostLock | undefined, programs: Iterable<string>): DatasetLock[] {
   const out: DatasetLock[] = [];
   for (const name of programs)
@@ -184,7 +157,9 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
       }
     : await computeBuild(options);
   const root = computed.root;
-  const host = chooseHost(computed.lock, options.host);
+  const host = pickHost(Object.keys(computed.lock.hosts), options.host, {
+    verb: options.restore ? "programs rollback" : "apply",
+  });
   const next = computed.lock.hosts[host]!;
 
   // A dry run only reads: it takes no lock and leaves no trace, not even the state folder.

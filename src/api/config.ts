@@ -4,7 +4,6 @@
  * an error writes nothing), is written atomically, and holds the workspace lock.
  */
 import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { sweepTempFiles, writeFileAtomic } from "../adapters/atomic-write.js";
 import { withWorkspaceLock, type Owner } from "../adapters/workspace-lock.js";
@@ -21,6 +20,7 @@ import { diagnostic, didYouMean, SetupMacError } from "../errors/index.js";
 import { CONFIG_FILE, parseConfig } from "../load/config.js";
 import type { WorkspaceOptions } from "./workspace.js";
 import { evaluateWorkspace } from "./workspace.js";
+import { pickHosts } from "./hosts.js";
 
 export interface EditResult {
   hosts: string[];
@@ -37,33 +37,15 @@ function configPath(options: WorkspaceOptions): { root: string; path: string } {
   return { root, path: join(root, CONFIG_FILE) };
 }
 
-/** The hosts an edit is for: the ones given, the only one, or the one named like this machine. */
-export function editHosts(text: string, given: string[] | undefined): string[] {
+/** The hosts an edit is for: the ones given, the only one, or the one this machine is. */
+export function editHosts(
+  text: string,
+  given: string[] | undefined,
+  verb = "programs enable <name>",
+): string[] {
   const parsed = parseConfig(text);
   if (!parsed.ok) throw new SetupMacError(parsed.diagnostics);
-  const hosts = Object.keys(parsed.doc.config.hosts).sort();
-  if (given?.length) {
-    for (const h of given) {
-      if (!hosts.includes(h)) {
-        const s = didYouMean(h, hosts);
-        throw new SetupMacError(
-          diagnostic("unknown-host", `there is no host \`${h}\` in ${CONFIG_FILE}`, {
-            hint: s ? `did you mean \`${s}\`?` : `known hosts: ${hosts.join(", ")}`,
-          }),
-        );
-      }
-    }
-    return given;
-  }
-  if (hosts.length === 1) return hosts;
-  const me = hostname().split(".")[0]!;
-  if (hosts.includes(me)) return [me];
-  throw new SetupMacError(
-    diagnostic("host-required", `which host? ${CONFIG_FILE} has ${hosts.join(", ")}`, {
-      hint: `pass --host (several: --host ${hosts.slice(0, 2).join(",")})`,
-    }),
-    2,
-  );
+  return pickHosts(Object.keys(parsed.doc.config.hosts), given, { verb, file: CONFIG_FILE });
 }
 
 function errorKey(d: Diagnostic): string {
@@ -131,7 +113,7 @@ async function edit(
           }),
         );
       }
-      const hosts = editHosts(before, options.hosts);
+      const hosts = editHosts(before, options.hosts, command);
       const { text, dropped = {} } = change(before, hosts);
       const result: EditResult = {
         hosts,
@@ -214,7 +196,7 @@ export async function disablePrograms(
   if (!options.keepFalse) {
     // Find, per host, which of these would still be on through `requires` once removed.
     const text = readFileSync(join(root, CONFIG_FILE), "utf8");
-    const hosts = editHosts(text, options.hosts);
+    const hosts = editHosts(text, options.hosts, `programs disable ${names.join(" ")}`);
     let removed = text;
     for (const host of hosts)
       for (const name of names) removed = setProgramEnabled(removed, host, name, false);

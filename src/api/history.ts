@@ -25,13 +25,21 @@ import type { Diagnostic } from "../errors/index.js";
 import { CONFIG_FILE, parseConfig } from "../load/config.js";
 import { parseLock } from "../load/lock.js";
 import type { ApplyOptions, ApplyResult } from "./apply.js";
-import { apply, chooseHost } from "./apply.js";
+import { apply } from "./apply.js";
+import { pickHost } from "./hosts.js";
 import { computeBuild } from "./build.js";
 import type { WorkspaceOptions } from "./workspace.js";
 import type { ProcessRunner } from "../ports/index.js";
 
 function rootOf(options: WorkspaceOptions): string {
   return resolve(options.workspace ?? ".");
+}
+
+/** The hosts the config names (rollback works from the config even when the lock is unreadable). */
+function configHosts(root: string): string[] {
+  const parsed = parseConfig(readFileSync(join(root, CONFIG_FILE), "utf8"));
+  if (!parsed.ok) throw new SetupMacError(parsed.diagnostics);
+  return Object.keys(parsed.doc.config.hosts);
 }
 
 /** Every generation (optionally of some hosts), oldest first, with unreadable ones reported. */
@@ -86,7 +94,7 @@ export async function diff(
   options: WorkspaceOptions & { host?: string; from?: number } = {},
 ): Promise<DiffResult> {
   const computed = await computeBuild(options);
-  const host = chooseHost(computed.lock, options.host);
+  const host = pickHost(Object.keys(computed.lock.hosts), options.host, { verb: "diff" });
   const base =
     options.from !== undefined
       ? requireGeneration(computed.root, options.from, host)
@@ -123,12 +131,7 @@ export async function rollback(options: ApplyOptions & { to?: number } = {}): Pr
   const root = rootOf(options);
   const lock = currentLock(root);
   const hosts = lock ? lock : { version: 1, inputsHash: "", hosts: {} };
-  const host = options.host ?? (lock ? chooseHost(lock as Lock, undefined) : undefined);
-  if (!host)
-    throw new SetupMacError(
-      diagnostic("host-required", "which host to roll back?", { hint: "pass --host" }),
-      2,
-    );
+  const host = pickHost(configHosts(root), options.host, { verb: "programs rollback" });
   const to = options.to ?? previousOf(root, host);
   if (to === undefined) {
     throw new SetupMacError(
@@ -262,10 +265,9 @@ export async function rollbackProgram(
   options: ApplyOptions & { to: number },
 ): Promise<ApplyResult & { pinned: boolean }> {
   const root = rootOf(options);
-  const lock = currentLock(root);
-  const host = options.host ?? (lock ? chooseHost(lock, undefined) : undefined);
-  if (!host)
-    throw new SetupMacError(diagnostic("host-required", "which host?", { hint: "pass --host" }), 2);
+  const host = pickHost(configHosts(root), options.host, {
+    verb: `programs rollback ${program} --to ${options.to}`,
+  });
   const target = requireGeneration(root, options.to, host);
   const oldLock = target.lockData;
   const oldParsed = parseConfig(target.config);
@@ -314,7 +316,9 @@ export async function systemRollback(
         hint: "run `setup-mac build` first",
       }),
     );
-  const host = chooseHost(lock, options.host);
+  const host = pickHost(Object.keys(lock.hosts), options.host, {
+    verb: "programs rollback --system",
+  });
   const parsed = parseConfig(readFileSync(join(root, CONFIG_FILE), "utf8"));
   const mode = parsed.ok ? (parsed.doc.config.hosts[host]?.switch ?? "system") : "system";
   const runner = options.runner ?? new NodeProcessRunner();

@@ -15,12 +15,11 @@ import { binResolver, hostProbes, probeDeps } from "../apply/runtime.js";
 import { lastGeneration } from "../apply/store.js";
 import type { ArgLock, HostLock, Lock, ProbeLock, ProgramLock } from "../emit/lock-types.js";
 import type { FileSystem, ProcessRunner } from "../ports/index.js";
-import { SetupMacError } from "../errors/index.js";
 import { fileDrift } from "../probe/drift.js";
 import type { ProbeDeps, ServiceTarget } from "../probe/health.js";
 import { runProbes } from "../probe/health.js";
 import { findExecutable, isLocalHost, localName } from "../probe/local.js";
-import { chooseHost } from "./apply.js";
+import { pickHost } from "./hosts.js";
 import { computeBuild } from "./build.js";
 import type { WorkspaceOptions } from "./workspace.js";
 
@@ -247,21 +246,10 @@ function serviceChecks(
 /** Compares declared, applied and live state of one host. */
 export async function status(options: StatusOptions = {}): Promise<StatusResult> {
   const computed = await computeBuild(options);
-  let host: string;
-  try {
-    host = chooseHost(computed.lock, options.host);
-  } catch (error) {
-    // chooseHost's hint names `apply`; point at this verb instead.
-    if (error instanceof SetupMacError && error.diagnostics[0]?.code === "host-required")
-      throw new SetupMacError(
-        {
-          ...error.diagnostics[0],
-          hint: `pass --host, e.g. \`setup-mac --host ${Object.keys(computed.lock.hosts).sort()[0]} programs status\``,
-        },
-        error.exitCode,
-      );
-    throw error;
-  }
+  const host = pickHost(Object.keys(computed.lock.hosts), options.host, {
+    verb: "programs status",
+    ...(options.localHost ? { localHost: options.localHost } : {}),
+  });
   const declared = computed.lock.hosts[host]!;
   const last = lastGeneration(computed.root, host);
   const applied = last ? (JSON.parse(last.lock) as Lock).hosts[host] : undefined;
