@@ -2,6 +2,7 @@
  * Atomic file replacement (write a temp file, fsync, rename) through `write-file-atomic`, and the
  * clean-up of the temp files it leaves behind when the process is killed mid-write.
  */
+import { renameSync, writeFileSync } from "node:fs";
 import { readdir, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import writeFileAtomicImpl from "write-file-atomic";
@@ -78,4 +79,14 @@ export async function sweepTempFiles(
     }
   }
   return removed;
+}
+
+/**
+ * Writes a cache file: a temp file beside it renamed into place, so a reader never sees half of
+ * it. No fsync: a cache that is lost is only rebuilt. Throws when the folder is not writable.
+ */
+export function writeCacheFile(path: string, data: string): void {
+  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
 }

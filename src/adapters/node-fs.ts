@@ -1,4 +1,5 @@
 /** The Node implementation of the {@link FileSystem} port. */
+import { readFileSync } from "node:fs";
 import { access, readFile } from "node:fs/promises";
 import type { FileSystem } from "../ports/index.js";
 import { writeFileAtomic } from "./atomic-write.js";
@@ -20,3 +21,12 @@ export const nodeFileSystem: FileSystem = {
     return writeFileAtomic(path, text);
   },
 };
+
+/** A file's text, or undefined when it does not exist or cannot be read. */
+export function readTextIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}

@@ -2,7 +2,7 @@
  * `build`: write the lock and the config's JSON Schema (and, with `out`, previews). Writes
  * nothing unless the whole workspace evaluates without errors.
  */
-import { constants, copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { constants, copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { sweepTempFiles, writeFileAtomic } from "../adapters/atomic-write.js";
 import { withWorkspaceLock } from "../adapters/workspace-lock.js";
@@ -16,6 +16,7 @@ import { parseLock } from "../load/lock.js";
 import type { WorkspaceOptions } from "./workspace.js";
 import { errors, evaluateWorkspace } from "./workspace.js";
 import { timings } from "../adapters/timings.js";
+import { readTextIfPresent } from "../adapters/node-fs.js";
 
 export interface BuildResult {
   lock: Lock;
@@ -45,7 +46,7 @@ export interface KeptAside {
  */
 export function keepCorruptLockAside(root: string, now: Date = new Date()): KeptAside | undefined {
   const path = join(root, LOCK_FILE);
-  const text = readOrEmpty(path);
+  const text = readTextIfPresent(path);
   if (text === undefined) return undefined;
   const parsed = parseLock(text);
   if (parsed.ok) return undefined;
@@ -63,14 +64,6 @@ export function keepCorruptLockAside(root: string, now: Date = new Date()): Kept
 export interface BuildOptions extends WorkspaceOptions {
   /** Compute everything but write nothing. */
   dryRun?: boolean;
-}
-
-function readOrEmpty(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
 }
 
 export interface Computed {
@@ -127,7 +120,7 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       const path = join(computed.root, file);
       // A killed earlier write leaves `<file>.<digits>` next to a whole file: sweep it.
       if (!options.dryRun) await sweepTempFiles(dirname(path), basename(path)).catch(() => []);
-      const changed = readOrEmpty(path) !== text;
+      const changed = readTextIfPresent(path) !== text;
       if (changed && !options.dryRun) {
         if (file === LOCK_FILE) keptAside = keepCorruptLockAside(computed.root);
         mkdirSync(dirname(path), { recursive: true });

@@ -4,8 +4,7 @@
  * folder, and the platform commands of this machine. Every finding says how to fix it; nothing
  * is changed.
  */
-import { createHash } from "node:crypto";
-import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { NodeProcessRunner } from "../adapters/node-runner.js";
@@ -22,6 +21,8 @@ import type { HostConfig } from "../schema/workspace.js";
 import { computeBuild } from "./build.js";
 import { ADAPTER_DIR, adapterFiles } from "./init.js";
 import { parseNixVersion } from "./update.js";
+import { readTextIfPresent } from "../adapters/node-fs.js";
+import { sha256 } from "../emit/hash.js";
 
 export const ADAPTER_MANIFEST = `${ADAPTER_DIR}/setup-mac-adapters.json`;
 
@@ -70,18 +71,6 @@ function nodeIsExecutable(file: string): boolean {
   }
 }
 
-function read(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
-  }
-}
-
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
 /** One `(import ./setup-mac/nix { host = "…"; }).<level>` found in a Nix file. */
 export interface AdapterImport {
   file: string;
@@ -95,7 +84,7 @@ export interface AdapterImport {
  * Finds the adapter's imports in `flake.nix` and the local Nix files it imports (followed
  * through relative paths inside the workspace). Comments are skipped; Nix is scanned, not parsed.
  */
-export function findAdapterImports(root: string, readText = read): AdapterImport[] {
+export function findAdapterImports(root: string, readText = readTextIfPresent): AdapterImport[] {
   const found: AdapterImport[] = [];
   const seen = new Set<string>();
   const visit = (file: string) => {
@@ -213,7 +202,7 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorResult>
   }
 
   // The flake.
-  const flake = read(join(root, "flake.nix"));
+  const flake = readTextIfPresent(join(root, "flake.nix"));
   if (flake === undefined)
     add({
       check: "flake",
@@ -224,7 +213,7 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorResult>
   else add({ check: "flake", severity: "ok", message: "flake.nix is there", file: "flake.nix" });
 
   // The config and its hosts.
-  const configText = read(join(root, CONFIG_FILE));
+  const configText = readTextIfPresent(join(root, CONFIG_FILE));
   let hosts: Record<string, HostConfig> = {};
   if (configText === undefined)
     add({
@@ -301,7 +290,7 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorResult>
   }
 
   // The lock: present, readable, in sync with the config.
-  const lockText = read(join(root, LOCK_FILE));
+  const lockText = readTextIfPresent(join(root, LOCK_FILE));
   if (lockText === undefined)
     add({
       check: "lock",
@@ -365,7 +354,7 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorResult>
   }
 
   // The adapter files: present, and as init wrote them.
-  const manifestText = read(join(root, ADAPTER_MANIFEST));
+  const manifestText = readTextIfPresent(join(root, ADAPTER_MANIFEST));
   if (!existsSync(join(root, ADAPTER_DIR)))
     add({
       check: "adapters",
@@ -402,7 +391,7 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorResult>
     let healthy = 0;
     for (const [name, hash] of Object.entries(manifest).sort(([a], [b]) => a.localeCompare(b))) {
       const rel = `${ADAPTER_DIR}/${name}`;
-      const text = read(join(root, rel));
+      const text = readTextIfPresent(join(root, rel));
       if (text === undefined)
         add({
           check: "adapters",

@@ -4,7 +4,6 @@
  * `flake.nix`; prints the import line for each host. Running it again changes nothing, and
  * adapter files the user edited are kept unless `force`.
  */
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +12,8 @@ import { diagnostic, SetupMacError } from "../errors/index.js";
 import type { FlakeHost } from "../init/flake.js";
 import { findFlakeHosts } from "../init/flake.js";
 import { CONFIG_FILE } from "../load/config.js";
+import { readTextIfPresent } from "../adapters/node-fs.js";
+import { sha256 } from "../emit/hash.js";
 
 export const ADAPTER_DIR = "setup-mac/nix";
 const MANIFEST = "setup-mac-adapters.json";
@@ -57,18 +58,6 @@ export function packageRoot(): string {
     if (parent === dir)
       throw new Error("internal: cannot find the setup-mac package's nix/ folder");
     dir = parent;
-  }
-}
-
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
-function read(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return undefined;
   }
 }
 
@@ -147,7 +136,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     if (action === "created" || action === "updated") writes.push({ path: join(root, rel), text });
   };
 
-  const flake = read(join(root, "flake.nix"));
+  const flake = readTextIfPresent(join(root, "flake.nix"));
   const found = flake ? findFlakeHosts(flake) : [];
   if (!flake) notes.push("There is no flake.nix here: add hosts to setup-mac.jsonc by hand.");
   else if (found.length === 0) {
@@ -156,7 +145,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     );
   }
 
-  const existingConfig = read(join(root, CONFIG_FILE));
+  const existingConfig = readTextIfPresent(join(root, CONFIG_FILE));
   let configHosts = new Set<string>();
   if (existingConfig === undefined) {
     plan(CONFIG_FILE, initialConfig(found, options.user ?? findUser(flake, env)), "created");
@@ -188,7 +177,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   const newManifest: Record<string, string> = {};
   for (const [name, text] of adapterFiles()) {
     const rel = `${ADAPTER_DIR}/${name}`;
-    const current = read(join(root, rel));
+    const current = readTextIfPresent(join(root, rel));
     newManifest[name] = sha256(text);
     if (current === undefined) plan(rel, text, "created");
     else if (current === text) files.push({ path: rel, action: "unchanged" });
@@ -200,7 +189,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     }
   }
   const manifestText = JSON.stringify({ files: newManifest }, null, 2) + "\n";
-  const manifestCurrent = read(manifestPath);
+  const manifestCurrent = readTextIfPresent(manifestPath);
   if (manifestCurrent !== manifestText)
     plan(
       `${ADAPTER_DIR}/${MANIFEST}`,
@@ -213,7 +202,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     );
   }
 
-  const gitignore = read(join(root, ".gitignore"));
+  const gitignore = readTextIfPresent(join(root, ".gitignore"));
   if (!gitignore || !/^\/?\.setup-mac\/?$/m.test(gitignore)) {
     const text =
       (gitignore ? gitignore.replace(/\n?$/, "\n") : "") +

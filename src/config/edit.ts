@@ -23,6 +23,7 @@ import {
 } from "jsonc-parser";
 import { diagnostic, didYouMean, SetupMacError } from "../errors/index.js";
 import { messages, tooDeep } from "../load/config.js";
+import { lineColumn } from "../load/config.js";
 
 /** The name used in error messages when the caller does not say which file the text came from. */
 const DEFAULT_FILE = "setup-mac.jsonc";
@@ -142,13 +143,6 @@ interface Doc {
 /** Where to point for a value: its property's key when it has one, as the loader does. */
 function keyOffset(node: Node): number {
   return node.parent?.type === "property" ? node.parent.offset : node.offset;
-}
-
-/** 1-based line and column of an offset. */
-function lineColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const line = before.split("\n").length;
-  return { line, column: offset - (before.lastIndexOf("\n") + 1) + 1 };
 }
 
 /** Detect indentation (tabs or N spaces) and line ending from the text; 2 spaces and `\n` when unknown. */

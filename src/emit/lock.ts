@@ -2,7 +2,7 @@
  * The lock file (pure): the evaluated hosts as one sorted, byte-stable JSON document that Nix
  * reads with `builtins.fromJSON`.
  */
-import { createHash } from "node:crypto";
+import { sha256 } from "./hash.js";
 import type { EvaluateInput, Evaluation } from "../plan/evaluate.js";
 import { stableStringify } from "./json.js";
 import type { HostLock, Lock } from "./lock-types.js";
@@ -20,7 +20,7 @@ export function inputsHash(input: EvaluateInput, hosts: Record<string, HostLock>
     config: input.config.config,
     sources: Object.fromEntries(sources),
   });
-  return createHash("sha256").update(payload).digest("hex");
+  return sha256(payload);
 }
 
 /** Assembles the lock from an evaluation without errors. */

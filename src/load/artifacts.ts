@@ -4,7 +4,8 @@
  * is: same module and helper bytes, same setup-mac version. A missing, unreadable or unwritable
  * entry only means computing it again.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeCacheFile } from "../adapters/atomic-write.js";
 import { join } from "node:path";
 import { VERSION } from "../version.js";
 import type { CachedBundle } from "./bundle.js";
@@ -24,9 +25,7 @@ export function cachedArtifact(
   }
   const text = make();
   try {
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
+    writeCacheFile(path, text);
   } catch {
     // An unwritable cache is harmless.
   }

@@ -7,15 +7,7 @@
  * `import … from "setup-mac"` inside a module resolves to the running CLI itself through a global,
  * so a workspace needs no node_modules.
  */
-import { createHash } from "node:crypto";
-import {
-  mkdirSync,
-  readFileSync,
-  realpathSync,
-  renameSync,
-  writeFileSync,
-  existsSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, relative, resolve as resolvePath, sep } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -23,6 +15,8 @@ import type { Plugin } from "esbuild";
 import type { Diagnostic } from "../errors/index.js";
 import { diagnostic } from "../errors/index.js";
 import type { DiscoveredModule } from "./discover.js";
+import { writeCacheFile } from "../adapters/atomic-write.js";
+import { sha256 } from "../emit/hash.js";
 
 /** Bumped whenever the bundle's shape changes, so old caches are never read. */
 const BUNDLE_FORMAT = 2;
@@ -55,9 +49,7 @@ interface Manifest {
   bundle: string;
 }
 
-export function sha256(data: string | Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
+export { sha256 };
 
 /** Where the load cache lives: `$SETUP_MAC_CACHE_DIR`, else `$XDG_CACHE_HOME/setup-mac`, else `~/.cache/setup-mac`. */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
@@ -175,7 +167,7 @@ export async function bundleModules(
       const bundleName = `${key}.mjs`;
       try {
         mkdirSync(cacheDir, { recursive: true });
-        writeAtomic(join(cacheDir, bundleName), built.code);
+        writeCacheFile(join(cacheDir, bundleName), built.code);
         const manifest: Manifest = {
           format: BUNDLE_FORMAT,
           esbuild: built.esbuildVersion,
@@ -183,7 +175,7 @@ export async function bundleModules(
           inputs: Object.fromEntries(inputHashes),
           bundle: bundleName,
         };
-        writeAtomic(join(cacheDir, "manifest.json"), JSON.stringify(manifest));
+        writeCacheFile(join(cacheDir, "manifest.json"), JSON.stringify(manifest));
         loaders = await importBundle(join(cacheDir, bundleName));
         cache = "miss";
         cached = { dir: cacheDir, bundle: bundleName };
@@ -195,12 +187,6 @@ export async function bundleModules(
   }
   loaders ??= await importFromMemory(built.code);
   return { loaders, hashes, diagnostics: built.diagnostics, cache, ...(cached ? { cached } : {}) };
-}
-
-function writeAtomic(path: string, data: string): void {
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 async function importCached(cached: CachedBundle): Promise<(() => unknown)[] | undefined> {
@@ -235,7 +221,7 @@ const SHIM_SUFFIX = `-${sha256(apiShim).slice(0, 12)}.mjs`;
 function writeShim(): string | undefined {
   const path = join(tmpdir(), `setup-mac-api${SHIM_SUFFIX}`);
   try {
-    if (!existsSync(path)) writeAtomic(path, apiShim);
+    if (!existsSync(path)) writeCacheFile(path, apiShim);
     return path;
   } catch {
     return undefined;

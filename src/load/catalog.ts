@@ -7,7 +7,7 @@
  * exactly when that bundle is: when every module file and helper has the same bytes (the same
  * check the bundle cache makes). A missing, corrupt or unwritable catalog only means a full load.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Platform } from "../define/types.js";
 import type { Diagnostic } from "../errors/index.js";
@@ -18,6 +18,7 @@ import type { ConfigDocument } from "./config.js";
 import { discoverModules } from "./discover.js";
 import type { LoadOptions, LoadedProgram } from "./index.js";
 import { readConfig } from "./index.js";
+import { writeCacheFile } from "../adapters/atomic-write.js";
 
 /** Bumped whenever the catalog's shape changes. */
 const CATALOG_FORMAT = 1;
@@ -80,9 +81,7 @@ export function storeCatalog(
       programs: [...programs.values()].map(catalogEntry),
       diagnostics: [...diagnostics],
     };
-    const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-    writeFileSync(tmp, JSON.stringify(data));
-    renameSync(tmp, path);
+    writeCacheFile(path, JSON.stringify(data));
   } catch {
     // An unwritable cache is harmless: the next list loads the modules again.
   }
