@@ -4,13 +4,12 @@
  * says, and reported as `{ name, ok, attempts, durationMs, detail }`. Outcomes are asserted, never
  * durations.
  */
-import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeFixture, program } from "../apply/fixture.js";
-import { BIN } from "../e2e/cli.js";
+import { cliAsync } from "../e2e/cli.js";
 
 let fast: Server;
 let slow: Server;
@@ -46,24 +45,6 @@ afterAll(async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
-
-/** The CLI, spawned without blocking this process: the servers above must keep answering. */
-function cliAsync(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 interface ProbeResult {
   name: string;

@@ -2,10 +2,8 @@
  * Stand-in executables for status, doctor and update tests: each appends its argv (one JSON
  * array per line) to `$STANDIN_LOG` and then acts as the environment says.
  */
-import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BIN } from "../e2e/cli.js";
 
 const STANDIN = `#!/usr/bin/env node
 const fs = require("node:fs");
@@ -58,27 +56,5 @@ export function calls(log: string): string[][] {
   }
 }
 
-export interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the built CLI without blocking this process, so loopback servers in the test can answer
- * its health checks.
- */
-export function cliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+export { cliAsync } from "../e2e/cli.js";
+export type { CliResult as Run } from "../e2e/cli.js";
