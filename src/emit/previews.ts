@@ -70,13 +70,7 @@ export function renderPreviews(
       for (const level of LEVELS) {
         const lockLevel = program?.[level];
         if (lockLevel === undefined) continue;
-        const site: ArgSite = {
-          host: hostName,
-          platform: host.platform,
-          user: host.user,
-          home: host.home,
-          level,
-        };
+        const site = siteOf(hostName, host, level);
         const ctx = {
           resolveArg: (arg: ArgLock) => (typeof arg === "string" ? arg : resolveArg(arg, site)),
         };
@@ -122,6 +116,11 @@ export function renderPreviews(
  * system level before home level), then darwin's permission commands (NixOS uses tmpfiles),
  * then every `postSetup` hook. Removal hooks run only when a program leaves, so they are not here.
  */
+/** Where a command runs: the host, its user and home, and the level it belongs to. */
+function siteOf(hostName: string, host: HostLock, level: ArgSite["level"]): ArgSite {
+  return { host: hostName, platform: host.platform, user: host.user, home: host.home, level };
+}
+
 function activationScript(
   hostName: string,
   host: HostLock,
@@ -132,13 +131,7 @@ function activationScript(
     for (const name of host.order) {
       for (const level of LEVELS) {
         const lockLevel: LevelLock | undefined = host.programs[name]?.[level];
-        const site: ArgSite = {
-          host: hostName,
-          platform: host.platform,
-          user: host.user,
-          home: host.home,
-          level,
-        };
+        const site = siteOf(hostName, host, level);
         for (const argv of lockLevel?.hooks?.[phase] ?? []) {
           body.push(
             renderComment(`${name}: ${phase} (${level})`),
