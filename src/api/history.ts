@@ -327,9 +327,13 @@ export async function systemRollback(
   const r = await runner.run(argv, { cwd: root, onOutput: options.onOutput });
   if (r.exitCode !== 0) {
     throw new SetupMacError(
-      diagnostic("system-rollback-failed", `\`${argv.join(" ")}\` exited ${String(r.exitCode)}`, {
-        hint: r.stderr.trim().split("\n").pop() ?? "see its output above",
-      }),
+      diagnostic(
+        "system-rollback-failed",
+        `\`${argv.join(" ")}\` exited ${String(r.exitCode)}${r.stderr.trim() ? `: ${r.stderr.trim().split("\n").pop()}` : ""}`,
+        {
+          hint: "the platform has no earlier generation to go back to, or needs root (try it with sudo); its output is above",
+        },
+      ),
     );
   }
   if (mode === "home-manager") {
@@ -347,7 +351,9 @@ export async function systemRollback(
     const a = await runner.run(activate, { cwd: root, onOutput: options.onOutput });
     if (a.exitCode !== 0)
       throw new SetupMacError(
-        diagnostic("system-rollback-failed", `\`${activate[0]}\` exited ${String(a.exitCode)}`),
+        diagnostic("system-rollback-failed", `\`${activate[0]}\` exited ${String(a.exitCode)}`, {
+          hint: "its output is above; `home-manager generations` lists the generations to activate by hand",
+        }),
       );
   }
   return { argv: ran };

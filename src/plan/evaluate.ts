@@ -270,6 +270,7 @@ function resolveOptions(
           {
             host,
             location: { file: programs.get(from)!.file },
+            hint: `give option names of \`${name}\` with their values, e.g. \`contributes: { ${name}: { someOption: ["value"] } }\``,
           },
         ),
       );
