@@ -3,7 +3,13 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apply } from "../../src/api/apply.js";
-import { diff, generations, rollback, rollbackProgram } from "../../src/api/history.js";
+import {
+  diff,
+  generations,
+  rollback,
+  rollbackProgram,
+  systemRollback,
+} from "../../src/api/history.js";
 import { enablePrograms, setProgramOption } from "../../src/api/config.js";
 import { SetupMacError } from "../../src/errors/index.js";
 import { makeFixture, program, resetCalls, runnerWith, type Fixture } from "./fixture.js";
@@ -279,6 +285,27 @@ describe("--target-host", () => {
     expect(result.health).toEqual([]);
     expect(result.notes).toContain(
       "Health checks were not run: they probe this machine, and the target is root@evo-x2.",
+    );
+  });
+});
+
+describe("rollback --system", () => {
+  it("runs the platform's own rollback, and says how to fix a failure", async () => {
+    const f = workspace();
+    await apply(base(f));
+    resetCalls(f);
+    const r = await systemRollback({ workspace: f.root, host: "box", runner: f.runner });
+    expect(r.argv).toEqual([["nixos-rebuild", "switch", "--rollback"]]);
+    expect(f.calls()).toEqual([["nixos-rebuild", "switch", "--rollback"]]);
+    await expect(
+      systemRollback({
+        workspace: f.root,
+        host: "box",
+        runner: runnerWith(f, { SWITCH_EXIT: "1" }),
+      }),
+    ).rejects.toThrow(
+      "error[system-rollback-failed]: `nixos-rebuild switch --rollback` exited 1\n" +
+        "  fix: the platform has no earlier generation to go back to, or needs root (try it with sudo); its output is above",
     );
   });
 });
