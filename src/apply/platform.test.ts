@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { onTarget, switchCommand, systemRollbackCommand } from "./platform.js";
 
@@ -41,9 +42,15 @@ describe("the platform's commands", () => {
       "ssh",
       "root@evo-x2",
       "--",
-      "zfs",
-      "list",
+      "zfs list",
     ]);
     expect(onTarget(["zfs", "list"])).toEqual(["zfs", "list"]);
+    // ssh hands the remote shell one line: every argument is quoted for it.
+    const line = onTarget(["hookcmd", "; rm -rf ~", "$(id)", "it's"], "h")[3]!;
+    expect(line).toBe(`hookcmd '; rm -rf ~' '$(id)' 'it'\\''s'`);
+    const seen = spawnSync("sh", ["-c", `printf '%s\\0' ${line.slice("hookcmd ".length)}`], {
+      encoding: "utf8",
+    });
+    expect(seen.stdout.split("\0").slice(0, -1)).toEqual(["; rm -rf ~", "$(id)", "it's"]);
   });
 });

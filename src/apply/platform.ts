@@ -3,6 +3,7 @@
  * asked whether it runs. Argument vectors only.
  */
 import type { HostLock } from "../emit/lock-types.js";
+import { renderArgv } from "../emit/scripts/shell.js";
 
 export type SwitchMode = "system" | "home-manager";
 
@@ -41,7 +42,11 @@ export function systemRollbackCommand(
   ];
 }
 
-/** Runs a command on the target host over SSH when there is one (ZFS, hooks), else locally. */
+/**
+ * Runs a command on the target host over SSH when there is one (ZFS, hooks), else locally. ssh
+ * joins its arguments into one line for the remote shell, so each is quoted here: a value like
+ * `; rm -rf ~` stays one literal argument on the other side too.
+ */
 export function onTarget(argv: string[], targetHost?: string): string[] {
-  return targetHost ? ["ssh", targetHost, "--", ...argv] : argv;
+  return targetHost ? ["ssh", targetHost, "--", renderArgv(argv)] : argv;
 }

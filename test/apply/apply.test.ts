@@ -253,33 +253,16 @@ describe("--target-host", () => {
     const f = workspace();
     const result = await apply({ ...base(f), targetHost: "root@evo-x2" });
     expect(result.status).toBe("applied");
+    // ssh gets the remote command as one line, each argument quoted for the remote shell.
     expect(f.calls()).toEqual([
-      ["ssh", "root@evo-x2", "--", "zfs", "list", "-H", "-o", "name", "tank/web"],
+      ["ssh", "root@evo-x2", "--", "zfs list -H -o name tank/web"],
       [
         "ssh",
         "root@evo-x2",
         "--",
-        "zfs",
-        "snapshot",
-        expect.stringMatching(/^tank\/web@setup-mac-g1-/),
+        expect.stringMatching(/^zfs snapshot tank\/web@setup-mac-g1-\w+$/),
       ],
-      [
-        "ssh",
-        "root@evo-x2",
-        "--",
-        "zfs",
-        "list",
-        "-H",
-        "-t",
-        "snapshot",
-        "-o",
-        "name",
-        "-s",
-        "creation",
-        "-d",
-        "1",
-        "tank/web",
-      ],
+      ["ssh", "root@evo-x2", "--", "zfs list -H -t snapshot -o name -s creation -d 1 tank/web"],
       ["nixos-rebuild", "switch", "--flake", ".#box", "--target-host", "root@evo-x2"],
     ]);
     expect(result.health).toEqual([]);
