@@ -7,21 +7,27 @@ import { z } from "zod";
 import type { AnyProgram } from "../define/program.js";
 import { hostConfig } from "../schema/workspace.js";
 import { stableStringify } from "./json.js";
+import { fastOptionsJsonSchema } from "./options-schema.js";
 
 export const SCHEMA_FILE = "setup-mac/schema.json";
 
 type JsonSchema = Record<string, unknown>;
+
+/** How zod is asked for an options schema (and what the fast path reproduces). */
+export const ZOD_JSON_SCHEMA = {
+  io: "input",
+  unrepresentable: "any",
+  target: "draft-2020-12",
+} as const;
 
 function optionsSchema(program: AnyProgram): JsonSchema {
   const description = program.description;
   if (!program.options) {
     return { type: "object", additionalProperties: false, properties: {}, description };
   }
-  const schema = z.toJSONSchema(program.options as z.ZodObject, {
-    io: "input",
-    unrepresentable: "any",
-    target: "draft-2020-12",
-  }) as JsonSchema;
+  const schema =
+    fastOptionsJsonSchema(program.options as z.ZodObject) ??
+    (z.toJSONSchema(program.options as z.ZodObject, ZOD_JSON_SCHEMA) as JsonSchema);
   delete schema.$schema;
   return { ...schema, additionalProperties: false, description };
 }
