@@ -1,10 +1,20 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { formatDiagnosticPlain } from "../src/errors/index.js";
 import { loadCatalog } from "../src/load/catalog.js";
 import { loadWorkspace } from "../src/load/index.js";
+import { KEEP_BUNDLES, pruneCache } from "../src/load/bundle.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -143,6 +153,68 @@ describe("the load cache", () => {
     const added = await loadWorkspace(root, { cacheDir: cache });
     expect(added.cache).toBe("miss");
     expect(added.programs.has("two")).toBe(true);
+  });
+
+  it("keeps only the newest bundles of a workspace and forgets workspaces long unused", async () => {
+    const root = workspace({ "programs/a/one.ts": program("one") });
+    const cache = cacheDir();
+    const bundles = () => {
+      const dir = join(cache, "load", readdirSync(join(cache, "load"))[0]!);
+      return readdirSync(dir).filter((f) => f !== "manifest.json");
+    };
+    // A workspace folder nobody used for two months, and one used yesterday.
+    const old = join(cache, "load", "0123456789abcdef");
+    const recent = join(cache, "load", "fedcba9876543210");
+    for (const [dir, days] of [
+      [old, 60],
+      [recent, 1],
+    ] as const) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "manifest.json"), "{}");
+      const when = new Date(Date.now() - days * 24 * 60 * 60 * 1000);
+      utimesSync(join(dir, "manifest.json"), when, when);
+    }
+
+    const seen: string[] = [];
+    for (const description of ["first", "second", "third", "fourth"]) {
+      writeFileSync(
+        join(root, "programs/a/one.ts"),
+        program("one").replace('description: "one"', `description: "${description}"`),
+      );
+      const ws = await loadWorkspace(root, { cacheDir: cache });
+      expect(ws.cache).toBe("miss");
+      seen.push(ws.cached!.bundle);
+      // Every bundle's catalog sits next to it; each edit makes a new bundle.
+      expect(bundles().filter((f) => f.endsWith(".mjs")).length).toBeLessThanOrEqual(KEEP_BUNDLES);
+    }
+    expect(new Set(seen).size).toBe(4);
+    // The newest two remain, each with its catalog; the older ones are gone with theirs.
+    const left = bundles().sort();
+    expect(left).toEqual(
+      seen
+        .slice(-KEEP_BUNDLES)
+        .flatMap((b) => [b, b.replace(/\.mjs$/, ".catalog.json")])
+        .sort(),
+    );
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
+    // And the newest still loads from the cache.
+    expect((await loadWorkspace(root, { cacheDir: cache })).cache).toBe("hit");
+  });
+
+  it("pruning never removes a temporary file another process may be writing", () => {
+    const dir = cacheDir();
+    const current = `${"a".repeat(32)}.mjs`;
+    const writing = `${"b".repeat(32)}.mjs.123.456.tmp`;
+    const leftover = `${"c".repeat(32)}.mjs.123.456.tmp`;
+    for (const f of [current, writing, leftover, `${"d".repeat(32)}.mjs`])
+      writeFileSync(join(dir, f), "");
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    utimesSync(join(dir, leftover), twoHoursAgo, twoHoursAgo);
+    utimesSync(join(dir, `${"d".repeat(32)}.mjs`), twoHoursAgo, twoHoursAgo);
+    pruneCache(dir, current);
+    // The previous bundle (d) is kept for a process that read the previous manifest.
+    expect(readdirSync(dir).sort()).toEqual([current, `${"d".repeat(32)}.mjs`, writing].sort());
   });
 
   it("a deleted, corrupt or read-only cache is harmless", async () => {

@@ -7,9 +7,17 @@
  * `import … from "setup-mac"` inside a module resolves to the running CLI itself through a global,
  * so a workspace needs no node_modules.
  */
-import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { join, relative, resolve as resolvePath, sep } from "node:path";
+import { dirname, join, relative, resolve as resolvePath, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Plugin } from "esbuild";
 import type { Diagnostic } from "../errors/index.js";
@@ -177,6 +185,7 @@ export async function bundleModules(
         };
         writeCacheFile(join(cacheDir, "manifest.json"), JSON.stringify(manifest));
         loaders = await importBundle(join(cacheDir, bundleName));
+        pruneCache(cacheDir, bundleName);
         cache = "miss";
         cached = { dir: cacheDir, bundle: bundleName };
       } catch {
@@ -187,6 +196,59 @@ export async function bundleModules(
   }
   loaders ??= await importFromMemory(built.code);
   return { loaders, hashes, diagnostics: built.diagnostics, cache, ...(cached ? { cached } : {}) };
+}
+
+/**
+ * Bundles kept per workspace: the current one and the one before it, which a process that read
+ * the previous manifest may be about to import (the manifest names only the newest, so older
+ * bundles are never read again).
+ */
+export const KEEP_BUNDLES = 2;
+/** A workspace's cache folder unused this long is removed (the workspace moved or is gone). */
+export const STALE_WORKSPACE_MS = 30 * 24 * 60 * 60 * 1000;
+
+/**
+ * Bounds the load cache after a new bundle was written into `dir`: every edit of a module makes a
+ * new bundle (and its catalog and schema), so without this the cache only grows. Keeps the
+ * `KEEP_BUNDLES` newest bundles of this workspace with the files named after them, removes
+ * leftover temporary files, and removes the folders of other workspaces whose manifest has not
+ * been touched in `STALE_WORKSPACE_MS`. Best effort: a file another process still reads was
+ * already imported (or it falls back to bundling again), and errors are ignored.
+ */
+export function pruneCache(dir: string, current: string, now: number = Date.now()): void {
+  try {
+    const entries = readdirSync(dir);
+    const bundles = entries
+      .filter((f) => /^[0-9a-f]{32}\.mjs$/.test(f) && f !== current)
+      .map((f) => ({ f, mtime: mtimeOf(join(dir, f)) }))
+      .sort((a, b) => b.mtime - a.mtime);
+    const keep = new Set([current, ...bundles.slice(0, KEEP_BUNDLES - 1).map((b) => b.f)]);
+    const keys = new Set([...keep].map((f) => f.slice(0, 32)));
+    for (const f of entries) {
+      // Another process may be writing a temporary file right now: only old ones are leftovers.
+      const remove = f.endsWith(".tmp")
+        ? now - mtimeOf(join(dir, f)) > 60 * 60 * 1000
+        : /^[0-9a-f]{32}\./.test(f) && !keys.has(f.slice(0, 32));
+      if (remove) rmSync(join(dir, f), { force: true });
+    }
+    const workspaces = dirname(dir);
+    for (const other of readdirSync(workspaces)) {
+      const path = join(workspaces, other);
+      if (path === dir || !/^[0-9a-f]{16}$/.test(other)) continue;
+      const used = mtimeOf(join(path, "manifest.json")) || mtimeOf(path);
+      if (now - used > STALE_WORKSPACE_MS) rmSync(path, { recursive: true, force: true });
+    }
+  } catch {
+    // Pruning is housekeeping: never a reason to fail a load.
+  }
+}
+
+function mtimeOf(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 async function importCached(cached: CachedBundle): Promise<(() => unknown)[] | undefined> {
