@@ -66,11 +66,15 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(xdg, "setup-mac");
 }
 
-function readHashes(root: string, files: Iterable<string>): Map<string, string> | undefined {
+function readHashes(
+  root: string,
+  files: Iterable<string>,
+  known?: ReadonlyMap<string, string>,
+): Map<string, string> | undefined {
   const out = new Map<string, string>();
   for (const file of files) {
     try {
-      out.set(file, sha256(readFileSync(join(root, file))));
+      out.set(file, known?.get(file) ?? sha256(readFileSync(join(root, file))));
     } catch {
       return undefined;
     }
@@ -167,7 +171,10 @@ export async function bundleModules(
   let cached: CachedBundle | undefined;
   let loaders: (() => unknown)[] | undefined;
   if (cacheDir) {
-    const inputHashes = readHashes(absRoot, built.inputs);
+    // Module files keep the hashes taken before bundling: if one changed while esbuild read it,
+    // the manifest holds the older hash and the next load rebuilds (hashing again afterwards
+    // could record the new bytes next to a bundle of the old). Helpers are hashed here.
+    const inputHashes = readHashes(absRoot, built.inputs, hashes);
     if (inputHashes) {
       const key = sha256(
         JSON.stringify([BUNDLE_FORMAT, [...inputHashes].sort(), built.code.length]) + built.code,
