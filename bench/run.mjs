@@ -126,6 +126,8 @@ try {
   for (const n of sizes) {
     const dir = join(work, String(n));
     if (!existsSync(join(dir, "setup-mac.jsonc"))) generate(n);
+    const oneHost = join(work, `${n}-one-host`);
+    if (!existsSync(join(oneHost, "setup-mac.jsonc"))) generate(n, { hosts: 1 });
     process.stderr.write(`${n} modules\n`);
     const ws = ["--workspace", dir];
     const warm = freshCache();
@@ -133,6 +135,7 @@ try {
     const opts = (extra) => ({ count, ...extra });
     // Fill the warm cache (and check the workspace is clean) before measuring.
     once([cli, ...ws, "check"], warm);
+    once([cli, "--workspace", oneHost, "check"], freshCache());
     const results = {
       listCold: measure(
         `programs list, cold`,
@@ -148,6 +151,12 @@ try {
       checkWarm: measure(`check, warm`, [cli, ...ws, "check"], opts({ prepare: () => warm })),
       buildCold: measure(`build, cold`, [cli, ...ws, "build"], opts({ prepare: freshCache })),
       buildWarm: measure(`build, warm`, [cli, ...ws, "build"], opts({ prepare: () => warm })),
+      // What one machine builds: the same modules, a config with only the darwin host.
+      buildOneHost: measure(
+        `build, cold, one host`,
+        [cli, "--workspace", oneHost, "build"],
+        opts({ prepare: freshCache }),
+      ),
     };
     bySize[n] = results;
     for (const r of Object.values(results)) rows.push({ n, ...r });
@@ -183,6 +192,7 @@ if (measured.length > 1) {
     ["listWarm", "programs list, warm"],
     ["checkWarm", "check, warm"],
     ["buildCold", "build, cold"],
+    ["buildOneHost", "build, cold, one host"],
   ]) {
     lines.push(
       `| ${label} | ${measured
@@ -206,19 +216,31 @@ if (bySize[1000]) {
     fmt(bySize[1000].listWarm.median),
     bySize[1000].listWarm.median <= 250,
   ]);
-  targets.push([
-    "1,000 modules: cold `build` ≤ 600 ms",
-    fmt(bySize[1000].buildCold.median),
-    bySize[1000].buildCold.median <= 600,
-  ]);
+  for (const [key, what] of [
+    ["buildCold", "two hosts"],
+    ["buildOneHost", "one host"],
+  ]) {
+    targets.push([
+      `1,000 modules: cold \`build\` ≤ 600 ms (${what})`,
+      fmt(bySize[1000][key].median),
+      bySize[1000][key].median <= 600,
+    ]);
+  }
 }
 if (bySize[5000]) {
   const t = bySize[5000].buildCold.median;
-  targets.push([
-    "5,000 modules: cold `build` ≥ 10× faster than `lib.evalModules` (15 s)",
-    `${(15000 / t).toFixed(1)}×`,
-    t <= 1500,
-  ]);
+  // lib.evalModules evaluates one configuration: the like-for-like figure is a one-host build.
+  for (const [key, what] of [
+    ["buildCold", "two hosts"],
+    ["buildOneHost", "one host"],
+  ]) {
+    const time = bySize[5000][key].median;
+    targets.push([
+      `5,000 modules: cold \`build\` ≥ 10× faster than \`lib.evalModules\` (15 s; ${what})`,
+      `${(15000 / time).toFixed(1)}×`,
+      time <= 1500,
+    ]);
+  }
   if (bySize[1000]) {
     const ratio = t / bySize[1000].buildCold.median;
     targets.push([
