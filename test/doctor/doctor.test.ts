@@ -1,13 +1,13 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { NodeProcessRunner } from "../../src/adapters/node-runner.js";
 import type { DoctorResult } from "../../src/api/doctor.js";
 import { doctor, findAdapterImports } from "../../src/api/doctor.js";
-import { EXAMPLE } from "../e2e/cli.js";
+import { copyExampleTo } from "../e2e/cli.js";
 import { cliAsync, standins } from "../status/standins.js";
 
 const temp: string[] = [];
@@ -26,7 +26,7 @@ function setup(commands = ["nix", "nixos-rebuild", "systemctl", "zfs"]): Setup {
   const base = mkdtempSync(join(tmpdir(), "sm-doctor-"));
   temp.push(base);
   const dir = join(base, "ws");
-  cpSync(EXAMPLE, dir, { recursive: true });
+  copyExampleTo(dir);
   mkdirSync(join(dir, "setup-mac/nix"), { recursive: true });
   writeFileSync(join(dir, "setup-mac/nix/host.nix"), ADAPTER);
   writeFileSync(

@@ -1,8 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cli, EXAMPLE } from "./cli.js";
+import { cli, copyExampleTo, EXAMPLE } from "./cli.js";
 
 const temp: string[] = [];
 afterAll(() => temp.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -10,7 +10,7 @@ afterAll(() => temp.forEach((d) => rmSync(d, { recursive: true, force: true })))
 function copyExample(): string {
   const dir = mkdtempSync(join(tmpdir(), "sm-e2e-"));
   temp.push(dir);
-  cpSync(EXAMPLE, dir, { recursive: true });
+  copyExampleTo(dir);
   return dir;
 }
 

@@ -1,9 +1,23 @@
 /** Spawns the built CLI as a user would and captures what it prints. */
 import { spawn, spawnSync } from "node:child_process";
+import { cpSync } from "node:fs";
+import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const BIN = fileURLToPath(new URL("../../bin/setup-mac.js", import.meta.url));
 export const EXAMPLE = fileURLToPath(new URL("../../examples/workstation", import.meta.url));
+
+/**
+ * Copies the example workspace as it is checked in: without `.setup-mac/`, the machine-local
+ * state (generations, the workspace lock) that running the README's example command leaves in
+ * the working copy.
+ */
+export function copyExampleTo(dest: string): void {
+  cpSync(EXAMPLE, dest, {
+    recursive: true,
+    filter: (src) => basename(src) !== ".setup-mac",
+  });
+}
 
 export interface CliResult {
   code: number | null;

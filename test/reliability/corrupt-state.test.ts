@@ -4,7 +4,6 @@
  * still work without it do.
  */
 import {
-  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -16,7 +15,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cli, EXAMPLE } from "../e2e/cli.js";
+import { cli, copyExampleTo, EXAMPLE } from "../e2e/cli.js";
 
 const temp: string[] = [];
 afterAll(() => temp.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -32,7 +31,7 @@ const exampleLock = readFileSync(join(EXAMPLE, LOCK));
 function copyExample(): string {
   const dir = mkdtempSync(join(tmpdir(), "sm-corrupt-"));
   temp.push(dir);
-  cpSync(EXAMPLE, dir, { recursive: true });
+  copyExampleTo(dir);
   return dir;
 }
 

@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import type { StatusResult } from "../../src/api/status.js";
 import { status } from "../../src/api/status.js";
 import type { Lock } from "../../src/emit/lock-types.js";
 import { NodeProcessRunner } from "../../src/adapters/node-runner.js";
-import { EXAMPLE } from "../e2e/cli.js";
+import { copyExampleTo, EXAMPLE } from "../e2e/cli.js";
 import { calls, cliAsync, standins } from "./standins.js";
 
 const temp: string[] = [];
@@ -59,7 +59,7 @@ interface Setup {
 function setup(): Setup {
   const dir = mkdtempSync(join(tmpdir(), "sm-status-"));
   temp.push(dir);
-  cpSync(EXAMPLE, join(dir, "ws"), { recursive: true });
+  copyExampleTo(join(dir, "ws"));
   writeFileSync(join(dir, "ws/setup-mac.jsonc"), config());
   const bin = join(dir, "bin");
   // Only what cannot run here: the switch, systemd's client and the programs' own binaries.
