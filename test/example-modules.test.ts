@@ -247,7 +247,7 @@ function files(c: Contribution): Record<string, FileSpec> {
 function services(c: Contribution): Record<string, ServiceSpec> {
   return (c.services ?? {}) as Record<string, ServiceSpec>;
 }
-function hookList(c: Contribution, hook: "postSetup"): unknown[][] {
+function hookList(c: Contribution, hook: "postSetup" | "postStart"): unknown[][] {
   const h = plain(c.hooks?.[hook] ?? []) as unknown[];
   return h.length > 0 && !Array.isArray(h[0]) ? [h] : (h as unknown[][]);
 }
@@ -538,11 +538,13 @@ describe("example workspace: other modules", () => {
       mountpoint: "/var/lib/ollama",
       snapshots: { keep: 14, every: "daily" },
     });
-    expect(hookList(evo, "postSetup")).toContainEqual([
+    // Pulled once the server answers, by apply: during activation it is not up yet.
+    expect(hookList(evo, "postStart")).toContainEqual([
       { bin: "ollama", pkg: "ollama-rocm" },
       "pull",
       "nomic-embed-text",
     ]);
+    expect(hookList(evo, "postSetup")).toEqual([]);
 
     const mac = configWithDefaults("ollama", "macbook");
     expect(services(mac).server?.scope).toBe("user");

@@ -56,6 +56,11 @@ export interface ApplyPlan {
   snapshots: string[];
   /** Files already standing where new home files go, and what will be done about each. */
   collisions: Collision[];
+  /**
+   * The hook commands apply itself runs, in order: `preRemove` before the switch and `postRemove`
+   * after it for programs that leave, `postStart` for programs added or changed (bins unresolved).
+   */
+  hooks: { program: string; hook: HookName; command: string[] }[];
 }
 
 export interface ApplyOptions extends WorkspaceOptions {
@@ -106,8 +111,20 @@ export interface ApplyResult {
   snapshots: SnapshotResult[];
   removed: string[];
   health: ProbeResult[];
+  /** `postStart` hooks of programs this apply added or changed, in the host's order. */
+  hooks: HookRun[];
   log?: string;
   notes: string[];
+}
+
+/** One hook command `apply` ran (or had to leave out). */
+export interface HookRun {
+  program: string;
+  hook: HookName;
+  command: string[];
+  ok: boolean;
+  /** `exited 0`, `exited 3`, `not run: …`. */
+  detail: string;
 }
 
 /** How a host is switched, from its entry in the config (`switch`, `targetHost`). */
@@ -121,6 +138,27 @@ function datasetsOf(lock: HostLock | undefined, programs: Iterable<string>): Dat
   const out: DatasetLock[] = [];
   for (const name of programs)
     for (const ds of Object.values(lock?.programs[name]?.system?.datasets ?? {})) out.push(ds);
+  return out;
+}
+
+/** The hook commands `apply` will run for these changes (see `ApplyPlan.hooks`). */
+function plannedHooks(
+  changes: HostChanges,
+  previous: HostLock | undefined,
+  next: HostLock,
+): ApplyPlan["hooks"] {
+  const words = (argv: (string | { bin: string })[]) =>
+    argv.map((a) => (typeof a === "string" ? a : a.bin));
+  const removed = changes.programs.filter((p) => p.kind === "removed").map((p) => p.name);
+  const touched = new Set(changes.programs.filter((p) => p.kind !== "removed").map((p) => p.name));
+  const out: ApplyPlan["hooks"] = [];
+  for (const hook of ["preRemove", "postRemove"] as const)
+    for (const program of removed)
+      for (const argv of hooksOf(previous, program, hook))
+        out.push({ program, hook, command: words(argv) });
+  for (const program of next.order.filter((p) => touched.has(p)))
+    for (const argv of hooksOf(next, program, "postStart"))
+      out.push({ program, hook: "postStart", command: words(argv) });
   return out;
 }
 
@@ -207,6 +245,7 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
     const plan: ApplyPlan = {
       host,
       changes,
+      hooks: plannedHooks(changes, previous, next),
       ...(last ? { since: last.record.number } : {}),
       switchArgv,
       snapshots: [...new Set(snapshotTargets.map((d) => d.dataset))],
@@ -226,6 +265,7 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
       snapshots: [],
       removed: [],
       health: [],
+      hooks: [],
       notes,
     };
 
@@ -346,23 +386,36 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
       const resolvePrevious = previous
         ? binResolver(previous)
         : (a: string | { bin: string }) => (typeof a === "string" ? a : a.bin);
+      /** Runs one hook command; returns why it failed, or undefined. */
+      const runHook = async (
+        program: string,
+        hook: HookName,
+        command: string[],
+      ): Promise<string | undefined> => {
+        step(hook, `${program}: ${command.join(" ")}`);
+        logLine(`${hook} ${program}: ${JSON.stringify(command)}`);
+        try {
+          const r = await runner.run(command, {
+            cwd: root,
+            timeoutMs: 10 * 60_000,
+            onOutput: (c) => logLine(c),
+          });
+          if (r.exitCode !== 0)
+            return `${program}'s ${hook} hook \`${command.join(" ")}\` exited ${r.timedOut ? "after timing out" : String(r.exitCode)}`;
+        } catch (error) {
+          return `${program}'s ${hook} hook \`${command.join(" ")}\` could not start: ${(error as Error).message}`;
+        }
+        return undefined;
+      };
       const runHooks = async (hook: HookName): Promise<string | undefined> => {
         for (const program of removedPrograms) {
           for (const argv of hooksOf(previous, program, hook)) {
-            const command = onTarget(argv.map(resolvePrevious), targetHost);
-            step(hook, `${program}: ${command.join(" ")}`);
-            logLine(`${hook} ${program}: ${JSON.stringify(command)}`);
-            try {
-              const r = await runner.run(command, {
-                cwd: root,
-                timeoutMs: 10 * 60_000,
-                onOutput: (c) => logLine(c),
-              });
-              if (r.exitCode !== 0)
-                return `${program}'s ${hook} hook \`${command.join(" ")}\` exited ${r.timedOut ? "after timing out" : String(r.exitCode)}`;
-            } catch (error) {
-              return `${program}'s ${hook} hook could not start: ${(error as Error).message}`;
-            }
+            const failure = await runHook(
+              program,
+              hook,
+              onTarget(argv.map(resolvePrevious), targetHost),
+            );
+            if (failure) return failure;
           }
         }
         return undefined;
@@ -436,17 +489,15 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
         notes.push(
           `Health checks were not run: they probe this machine, and the target is ${targetHost}.`,
         );
-      else {
-        const probes = hostProbes(next);
-        if (probes.length) {
-          step("health", `${probes.length} checks`);
-          result.health = await runProbes(
-            probes.map((p) => p.probe),
-            probeDeps(next, runner, options.probeOverrides),
-          );
-          for (const h of result.health)
-            logLine(`health ${h.ok ? "ok" : "FAILED"} ${h.name}: ${h.detail}`);
-        }
+      const probes = targetHost ? [] : hostProbes(next);
+      if (probes.length) {
+        step("health", `${probes.length} checks`);
+        result.health = await runProbes(
+          probes.map((p) => p.probe),
+          probeDeps(next, runner, options.probeOverrides),
+        );
+        for (const h of result.health)
+          logLine(`health ${h.ok ? "ok" : "FAILED"} ${h.name}: ${h.detail}`);
       }
       const failedHealth = result.health.filter((h) => !h.ok);
       if (failedHealth.length && options.rollbackOnFailure) {
@@ -467,6 +518,50 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
           "fix the failing program, then apply again",
         );
       }
+
+      // postStart: programs added or changed, once their services answer (health above).
+      await marker("postStart");
+      const unhealthy = new Set(
+        probes.filter((_, i) => result.health[i] && !result.health[i]!.ok).map((p) => p.program),
+      );
+      const touched = new Set(
+        changes.programs.filter((p) => p.kind !== "removed").map((p) => p.name),
+      );
+      const resolveNext = binResolver(next);
+      for (const program of next.order) {
+        if (!touched.has(program)) continue;
+        const commands = hooksOf(next, program, "postStart").map((argv) =>
+          onTarget(argv.map(resolveNext), targetHost),
+        );
+        let skip: string | undefined = unhealthy.has(program)
+          ? "not run: the program's health check failed"
+          : undefined;
+        for (const command of commands) {
+          if (skip) {
+            result.hooks.push({ program, hook: "postStart", command, ok: false, detail: skip });
+            continue;
+          }
+          const failure = await runHook(program, "postStart", command);
+          result.hooks.push({
+            program,
+            hook: "postStart",
+            command,
+            ok: !failure,
+            detail: failure ?? "exited 0",
+          });
+          // Later commands may build on earlier ones (pull, then warm up): stop at a failure.
+          if (failure) skip = "not run: an earlier postStart command failed";
+        }
+      }
+      const failedHooks = result.hooks.filter((h) => !h.ok);
+      if (failedHooks.length)
+        notes.push(
+          `postStart hooks failed or were left out (the switch itself succeeded): ${failedHooks
+            .map((h) => `${h.program}: ${h.command.join(" ")} — ${h.detail}`)
+            .join(
+              "; ",
+            )}. Fix the cause and apply again after changing the program, or run them by hand.`,
+        );
 
       await marker("record");
       step("record");

@@ -144,8 +144,21 @@ export interface WrapperSpec {
   env?: Record<string, string>;
 }
 
-export type HookName = "preSetup" | "postSetup" | "preRemove" | "postRemove";
-export const HOOK_NAMES: readonly HookName[] = ["preSetup", "postSetup", "preRemove", "postRemove"];
+/**
+ * When hook commands run. `preSetup` and `postSetup` run inside the platform's activation (every
+ * switch, so they must be idempotent). The others are run by `setup-mac apply`, which Nix alone
+ * cannot do: `postStart` after the switch, once the program's services answer their health
+ * checks, whenever the program was added or changed (pulling models into a server that must be
+ * up, say); `preRemove` and `postRemove` around the switch that removes the program.
+ */
+export type HookName = "preSetup" | "postSetup" | "postStart" | "preRemove" | "postRemove";
+export const HOOK_NAMES: readonly HookName[] = [
+  "preSetup",
+  "postSetup",
+  "postStart",
+  "preRemove",
+  "postRemove",
+];
 
 /** Raw platform options by attribute path, e.g. `{ "services.tailscale.enable": true }`. */
 export type RawOptions = Record<string, unknown>;
@@ -164,7 +177,11 @@ export interface Contribution {
   permissions?: Record<string, PermissionSpec>;
   datasets?: Record<string, DatasetSpec>;
   wrappers?: Record<string, WrapperSpec>;
-  /** Commands run at activation (`postSetup`) or when the program leaves (`preRemove`): one argv or a list of them. */
+  /**
+   * Commands run at activation (`preSetup`, `postSetup`), after `apply` once the program's services
+   * are healthy (`postStart`), or when the program leaves (`preRemove`, `postRemove`): one argv or
+   * a list of them. See {@link HookName}.
+   */
   hooks?: Partial<Record<HookName, Argv | List<Argv>>>;
   health?: List<HealthCheck>;
   /** Raw NixOS options by path. */

@@ -114,7 +114,8 @@ export function renderPreviews(
 /**
  * The activation steps in the order they run: every program's `preSetup` hooks (host order,
  * system level before home level), then darwin's permission commands (NixOS uses tmpfiles),
- * then every `postSetup` hook. Removal hooks run only when a program leaves, so they are not here.
+ * then every `postSetup` hook. `postStart` and removal hooks are run by `apply` itself (after the
+ * switch, or when a program leaves), so they are not here.
  */
 /** Where a command runs: the host, its user and home, and the level it belongs to. */
 function siteOf(hostName: string, host: HostLock, level: ArgSite["level"]): ArgSite {

@@ -13,6 +13,7 @@ import {
 import { enablePrograms, setProgramOption } from "../../src/api/config.js";
 import { SetupMacError } from "../../src/errors/index.js";
 import { makeFixture, program, resetCalls, runnerWith, type Fixture } from "./fixture.js";
+import { cliAsync } from "../e2e/cli.js";
 
 let server: Server;
 let port = 0;
@@ -366,5 +367,122 @@ describe("generations, diff and rollback", () => {
       rollback({ ...base(f), runner: runnerWith(f, { SWITCH_EXIT: "2" }) }),
     ).rejects.toThrow(/step "switch" failed/);
     expect(f.config()).toBe(config);
+  });
+});
+
+describe("postStart hooks", () => {
+  function started(): Fixture {
+    const f = makeFixture(
+      {
+        web: program(
+          "web",
+          `options: z.object({ title: z.string().default("hi") }),
+           config: ({ options }) => ({
+             packages: ["nginx"],
+             files: { "~/.config/web/title": { text: options.title } },
+             services: { server: { command: [bin("nginx")], scope: "system", health: { http: "http://127.0.0.1:${port}/", timeout: 1000, retries: 0 } } },
+             hooks: { postStart: [["hookcmd", "warm", "$(id)"], [bin("webctl", "nginx"), "reload"]] },
+           })`,
+        ),
+        other: program(
+          "other",
+          `options: z.object({ n: z.number().default(1) }), config: () => ({ packages: ["other"] })`,
+        ),
+      },
+      { web: true, other: true },
+    );
+    fixtures.push(f);
+    return f;
+  }
+  const withoutZfs = (f: Fixture) => f.calls().filter((c) => c[0] !== "zfs");
+
+  it("run after the switch and the health checks, in order, and are in the plan", async () => {
+    const f = started();
+    const plans: string[][] = [];
+    const result = await apply({
+      ...base(f),
+      onPlan: (p) =>
+        plans.push(p.hooks.map((h) => `${h.hook} ${h.program}: ${h.command.join(" ")}`)),
+    });
+    expect(plans).toEqual([["postStart web: hookcmd warm $(id)", "postStart web: webctl reload"]]);
+    const calls = withoutZfs(f);
+    expect(calls[0]).toEqual(["nixos-rebuild", "switch", "--flake", ".#box"]);
+    expect(calls[1]).toEqual(["hookcmd", "warm", "$(id)"]);
+    // `webctl` is not installed here: the failure names the command, and nothing else ran.
+    expect(calls.length).toBe(2);
+    expect(result.hooks.map((h) => [h.program, h.command.at(-1), h.ok])).toEqual([
+      ["web", "$(id)", true],
+      ["web", "reload", false],
+    ]);
+    expect(result.hooks[1]!.detail).toMatch(
+      /^web's postStart hook `.*webctl reload` could not start: /,
+    );
+    expect(result.health.every((h) => h.ok)).toBe(true);
+    expect(result.generation?.number).toBe(1);
+    expect(result.notes.join("\n")).toContain("postStart hooks failed or were left out");
+  });
+
+  it("run again only when their program changed, and not when it is unhealthy", async () => {
+    const f = started();
+    await apply(base(f));
+    resetCalls(f);
+    await setProgramOption("other", "n", 2, {
+      workspace: f.root,
+      cacheDir: f.cache,
+      hosts: ["box"],
+    });
+    expect((await apply(base(f))).hooks).toEqual([]);
+    expect(withoutZfs(f).filter((c) => c[0] === "hookcmd")).toEqual([]);
+
+    await setProgramOption("web", "title", "new", {
+      workspace: f.root,
+      cacheDir: f.cache,
+      hosts: ["box"],
+    });
+    resetCalls(f);
+    healthy = false;
+    let result;
+    try {
+      result = await apply(base(f));
+    } finally {
+      healthy = true;
+    }
+    expect(withoutZfs(f).filter((c) => c[0] === "hookcmd")).toEqual([]);
+    expect(result.hooks.map((h) => [h.ok, h.detail])).toEqual([
+      [false, "not run: the program's health check failed"],
+      [false, "not run: the program's health check failed"],
+    ]);
+  });
+
+  it("run on the target over SSH with --target-host, quoted for its shell", async () => {
+    const f = started();
+    const result = await apply({ ...base(f), targetHost: "root@evo-x2" });
+    expect(f.calls().slice(-3)).toEqual([
+      ["nixos-rebuild", "switch", "--flake", ".#box", "--target-host", "root@evo-x2"],
+      ["ssh", "root@evo-x2", "--", "hookcmd warm '$(id)'"],
+      ["ssh", "root@evo-x2", "--", "webctl reload"],
+    ]);
+    // Health checks are not run from here, so nothing holds the hooks back.
+    expect(result.hooks.map((h) => h.detail)).toEqual(["exited 0", "exited 0"]);
+  });
+
+  it("stop at the first failure, and the CLI exits 1 naming the command", async () => {
+    const f = started();
+    // Asynchronously: the health check asks this process's HTTP server.
+    const r = await cliAsync(["--workspace", f.root, "--host", "box", "apply", "--yes"], {
+      ...f.env,
+      SETUP_MAC_CACHE_DIR: f.cache,
+      HOOK_EXIT: "3",
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("postStart web: hookcmd warm $(id)");
+    expect(r.stdout).toContain(
+      "failed  web postStart: hookcmd warm $(id) — web's postStart hook `hookcmd warm $(id)` exited 3",
+    );
+    expect(r.stdout).toMatch(
+      /failed {2}web postStart: \S*webctl reload — not run: an earlier postStart command failed/,
+    );
+    expect(r.stdout).toContain("Applied to box: generation 1");
+    expect(f.calls().filter((c) => c[0] === "hookcmd")).toEqual([["hookcmd", "warm", "$(id)"]]);
   });
 });

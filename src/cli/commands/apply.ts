@@ -37,7 +37,14 @@ export function printPlan(plan: ApplyPlan, c: Colors, out: (t: string) => void):
     out("  " + (col.action ? c.dim : c.red)(`file ${col.target}: ${fix}`));
   }
   if (plan.snapshots.length) out(c.dim(`  ZFS snapshots first: ${plan.snapshots.join(", ")}`));
+  const hooks = (which: string) =>
+    plan.hooks
+      .filter((h) => h.hook === which)
+      .forEach((h) => out(c.dim(`  ${which} ${h.program}: ${h.command.join(" ")}`)));
+  hooks("preRemove");
   out(c.dim(`  then: ${plan.switchArgv.join(" ")}`));
+  hooks("postRemove");
+  hooks("postStart");
 }
 
 export async function run(ctx: CommandContext, flags: ApplyFlags): Promise<void> {
@@ -83,8 +90,9 @@ export async function run(ctx: CommandContext, flags: ApplyFlags): Promise<void>
     },
   });
   process.off("SIGINT", onSigint);
-  // Unhealthy after the switch is a failure, whichever way it is reported.
-  if (result.health.some((h) => !h.ok)) ctx.exitCode = 1;
+  // Unhealthy after the switch, or a postStart hook that failed, is a failure however reported.
+  const failed = result.health.some((h) => !h.ok) || result.hooks.some((h) => !h.ok);
+  if (failed) ctx.exitCode = 1;
   if (globals.json) {
     output.out(toJson(result));
     return;
@@ -104,11 +112,15 @@ export async function run(ctx: CommandContext, flags: ApplyFlags): Promise<void>
     output.out(
       `${h.ok ? c.green("healthy") : c.red("unhealthy")}  ${h.name}${h.ok ? "" : c.dim(` — ${h.detail}`)}`,
     );
+  for (const h of result.hooks)
+    output.out(
+      `${h.ok ? c.green("ran") : c.red("failed")}  ${h.program} postStart: ${h.command.join(" ")}${h.ok ? "" : c.dim(` — ${h.detail}`)}`,
+    );
   if (result.removed.length)
     output.out(`removed: ${result.removed.join(", ")} (their removal hooks ran)`);
   output.out(
     c.green(`Applied to ${result.host}: generation ${result.generation!.number}`) +
       c.dim(` (log: ${result.log})`),
   );
-  if (result.health.some((h) => !h.ok)) ctx.exitCode = 1;
+  if (failed) ctx.exitCode = 1;
 }

@@ -1,7 +1,8 @@
 /**
  * Ollama, local LLMs. On NixOS a system service whose model store is its own ZFS dataset with
  * snapshots (models are large and slow to download again); on macOS a user agent, because
- * Metal acceleration needs the user's GUI session. Models are pulled at activation.
+ * Metal acceleration needs the user's GUI session. Models are pulled by `setup-mac apply` once the
+ * server answers (a `postStart` hook): during activation the service has not started yet.
  */
 import { bin, defineProgram, z } from "setup-mac";
 import type { Contribution } from "setup-mac";
@@ -22,7 +23,7 @@ export default defineProgram({
     models: z
       .array(z.string())
       .default(["llama3.2:3b"])
-      .describe("Models pulled at activation (ollama pull NAME)"),
+      .describe("Models pulled once the server is up (ollama pull NAME, run by setup-mac apply)"),
     acceleration: z
       .enum(["cpu", "rocm", "cuda"])
       .default("cpu")
@@ -91,7 +92,7 @@ export default defineProgram({
         : {}),
       hooks:
         options.models.length > 0
-          ? { postSetup: options.models.map((model) => [ollama, "pull", model]) }
+          ? { postStart: options.models.map((model) => [ollama, "pull", model]) }
           : {},
       health: [health, { command: [ollama, "--version"] }],
     };
