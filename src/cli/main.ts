@@ -173,6 +173,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .description("validate every module and host; exit 1 on errors")
     .action(lazy(() => import("./commands/check.js")));
   program
+    .command("scan")
+    .description(
+      "security scan of what each host gets: secrets in the lock, writable files, root services…",
+    )
+    .option("--strict", "warnings fail too (exit 1), and so do allow entries that match nothing")
+    .action(lazy(() => import("./commands/scan.js")));
+  program
     .command("build")
     .description("write setup-mac.lock.json and setup-mac/schema.json (and previews with --out)")
     .addOption(new Option("--out <dir>", "also render previews: units, plists, files, scripts"))

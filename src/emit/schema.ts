@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { AnyProgram } from "../define/program.js";
-import { hostConfig } from "../schema/workspace.js";
+import { hostConfig, scanConfig } from "../schema/workspace.js";
 import { stableStringify } from "./json.js";
 import { fastOptionsJsonSchema } from "./options-schema.js";
 
@@ -72,9 +72,18 @@ export function buildConfigSchema(
         properties: Object.fromEntries(names.map((n) => [n, { $ref: `#/$defs/program.${n}` }])),
       },
       hosts: { type: "object", additionalProperties: { $ref: "#/$defs/host" } },
+      scan: {
+        ...withoutDialect(z.toJSONSchema(scanConfig, { io: "input", target: "draft-2020-12" })),
+        description: "Security scan settings: findings accepted on purpose, each with its reason.",
+      },
     },
     $defs: { host, ...defs },
   };
+}
+
+function withoutDialect(schema: Record<string, unknown>): JsonSchema {
+  const { $schema: _dialect, ...rest } = schema;
+  return rest;
 }
 
 export function serializeSchema(schema: JsonSchema): string {

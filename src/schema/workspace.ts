@@ -2,6 +2,8 @@
  * The workspace config, `setup-mac.jsonc`: hosts, the programs each enables, option values.
  */
 import { z } from "zod";
+import { didYouMean } from "../errors/index.js";
+import { SCAN_RULES } from "../scan/index.js";
 
 export const hostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
   message: "is not a host name (letters, digits, dot, dash and underscore)",
@@ -35,11 +37,32 @@ export const hostConfig = z.strictObject({
   programs: z.record(z.string(), programEntry).optional(),
 });
 
+/** A scan finding accepted on purpose: which rule, optionally for which program and host, and why. */
+export const scanAllow = z.strictObject({
+  rule: z.enum(SCAN_RULES, {
+    error: (issue) => {
+      const near =
+        typeof issue.input === "string" ? didYouMean(issue.input, SCAN_RULES) : undefined;
+      return `is not a scan rule${near ? ` (did you mean "${near}"?)` : ""}; the rules are ${SCAN_RULES.join(", ")}`;
+    },
+  }),
+  program: z.string().optional(),
+  host: hostName.optional(),
+  why: z.string().min(1, { message: "must say why the finding is accepted" }),
+});
+
+export const scanConfig = z.strictObject({
+  /** Findings accepted on purpose; each must still match one, or `scan` says so. */
+  allow: z.array(scanAllow).optional(),
+});
+
 export const workspaceConfig = z.strictObject({
   $schema: z.string().optional(),
   defaults: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   hosts: z.record(hostName, hostConfig),
+  scan: scanConfig.optional(),
 });
 
 export type HostConfig = z.output<typeof hostConfig>;
 export type WorkspaceConfig = z.output<typeof workspaceConfig>;
+export type ScanAllow = z.output<typeof scanAllow>;

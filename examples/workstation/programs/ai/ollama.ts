@@ -59,6 +59,8 @@ export default defineProgram({
           description: "Ollama LLM server",
           command: [ollama, "serve"],
           scope: darwin ? "user" : "system",
+          // On NixOS a system service of its own account, not root (see `nixos` below).
+          ...(darwin ? {} : { user: "ollama", group: "ollama" }),
           restart: "on-failure",
           after: ["network-online"],
           environment: {
@@ -76,7 +78,21 @@ export default defineProgram({
       ...(local === "127.0.0.1:11434" ? {} : { env: { OLLAMA_HOST: local } }),
       permissions: darwin
         ? {}
-        : { "/var/lib/ollama": { mode: "0750", owner: "root", group: "root" } },
+        : { "/var/lib/ollama": { mode: "0750", owner: "ollama", group: "ollama" } },
+      // The account the server runs as, through the escape hatch to NixOS's own options.
+      ...(darwin
+        ? {}
+        : {
+            nixos: {
+              "users.users.ollama": {
+                isSystemUser: true,
+                group: "ollama",
+                home: "/var/lib/ollama",
+                description: "Ollama LLM server",
+              },
+              "users.groups.ollama": {},
+            },
+          }),
       ...(!darwin && host.zfs
         ? {
             datasets: {

@@ -1,0 +1,67 @@
+/**
+ * `scan`: the security scan of every host's evaluated configuration (see src/scan/). Builds the
+ * lock in memory (writing nothing), scans the hosts asked for, and sets accepted findings aside
+ * with the reason the config gives for each.
+ */
+import { SetupMacError } from "../errors/index.js";
+import { parseConfig } from "../load/config.js";
+import type { ScanFinding } from "../scan/index.js";
+import { scanHost } from "../scan/index.js";
+import type { ScanAllow } from "../schema/workspace.js";
+import { computeBuild } from "./build.js";
+import { selectHosts } from "./hosts.js";
+import type { WorkspaceOptions } from "./workspace.js";
+
+export interface ScanOptions extends WorkspaceOptions {
+  /** Warnings fail the scan too (and so does an `allow` entry that matches nothing). */
+  strict?: boolean;
+}
+
+export interface ScanResultFinding extends ScanFinding {
+  /** The config's reason, when an `allow` entry accepts this finding (it then fails nothing). */
+  allowed?: string;
+}
+
+export interface ScanResult {
+  /** False when an error (with `strict`: a warning or an unused `allow`) is not accepted. */
+  ok: boolean;
+  hosts: string[];
+  findings: ScanResultFinding[];
+  /** `scan.allow` entries that accepted nothing: fixed problems whose entry can go. */
+  unusedAllows: ScanAllow[];
+}
+
+function matches(allow: ScanAllow, f: ScanFinding): boolean {
+  return (
+    allow.rule === f.rule &&
+    (allow.program === undefined || allow.program === f.program) &&
+    (allow.host === undefined || allow.host === f.host)
+  );
+}
+
+export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
+  const computed = await computeBuild(options);
+  // computeBuild has read and validated this text already.
+  const parsed = parseConfig(computed.configText);
+  if (!parsed.ok) throw new SetupMacError(parsed.diagnostics);
+  const allows = parsed.doc.config.scan?.allow ?? [];
+  const hosts = selectHosts({ config: parsed.doc }, options.hosts);
+  const used = new Set<ScanAllow>();
+  const findings: ScanResultFinding[] = [];
+  for (const host of hosts) {
+    for (const finding of scanHost(host, computed.lock.hosts[host]!)) {
+      const allow = allows.find((a) => matches(a, finding));
+      if (allow) used.add(allow);
+      findings.push(allow ? { ...finding, allowed: allow.why } : finding);
+    }
+  }
+  // An entry for a host that was not scanned this time is not known to be unused.
+  const unusedAllows = allows.filter(
+    (a) => !used.has(a) && (a.host === undefined || hosts.includes(a.host)),
+  );
+  const open = findings.filter((f) => !f.allowed);
+  const ok =
+    !open.some((f) => f.severity === "error") &&
+    !(options.strict && (open.some((f) => f.severity === "warning") || unusedAllows.length > 0));
+  return { ok, hosts, findings, unusedAllows };
+}
