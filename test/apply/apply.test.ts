@@ -58,6 +58,10 @@ function workspace(hostPrograms: Record<string, unknown> = { web: true, tool: tr
   return f;
 }
 
+/** Sets a program's option on host box, as `programs config set` does. */
+const setOption = (f: Fixture, program: string, key: string, value: unknown) =>
+  setProgramOption(program, key, value, { workspace: f.root, cacheDir: f.cache, hosts: ["box"] });
+
 const base = (f: Fixture) => ({
   workspace: f.root,
   cacheDir: f.cache,
@@ -139,11 +143,7 @@ describe("apply", () => {
     const f = workspace();
     await apply(base(f));
     const lockBefore = readFileSync(join(f.root, "setup-mac.lock.json"), "utf8");
-    await setProgramOption("web", "title", "changed", {
-      workspace: f.root,
-      cacheDir: f.cache,
-      hosts: ["box"],
-    });
+    await setOption(f, "web", "title", "changed");
     const error = await apply({ ...base(f), runner: runnerWith(f, { SWITCH_EXIT: "1" }) }).catch(
       (e: unknown) => e,
     );
@@ -187,11 +187,7 @@ describe("apply", () => {
     const f = workspace();
     await apply(base(f));
     for (const title of ["a", "b", "c"]) {
-      await setProgramOption("web", "title", title, {
-        workspace: f.root,
-        cacheDir: f.cache,
-        hosts: ["box"],
-      });
+      await setOption(f, "web", "title", title);
       await apply(base(f));
     }
     const destroyed = f
@@ -216,11 +212,7 @@ describe("apply", () => {
       ["hookcmd", "post"],
     ]);
     resetCalls(f);
-    await setProgramOption("web", "title", "again", {
-      workspace: f.root,
-      cacheDir: f.cache,
-      hosts: ["box"],
-    });
+    await setOption(f, "web", "title", "again");
     await apply(base(f));
     expect(f.calls().filter((c) => c[0] === "hookcmd")).toEqual([]);
   });
@@ -229,11 +221,7 @@ describe("apply", () => {
     const f = workspace();
     await apply(base(f));
     const lockBefore = readFileSync(join(f.root, "setup-mac.lock.json"), "utf8");
-    await setProgramOption("web", "title", "broken", {
-      workspace: f.root,
-      cacheDir: f.cache,
-      hosts: ["box"],
-    });
+    await setOption(f, "web", "title", "broken");
     resetCalls(f);
     healthy = false;
     try {
@@ -300,11 +288,7 @@ describe("generations, diff and rollback", () => {
     await apply(base(f));
     const g1Config = f.config();
     const g1Lock = readFileSync(join(f.root, "setup-mac.lock.json"), "utf8");
-    await setProgramOption("web", "title", "second", {
-      workspace: f.root,
-      cacheDir: f.cache,
-      hosts: ["box"],
-    });
+    await setOption(f, "web", "title", "second");
     const d = await diff({ workspace: f.root, cacheDir: f.cache, host: "box" });
     expect(d.from).toBe(1);
     expect(d.changes.programs).toEqual([
@@ -331,17 +315,9 @@ describe("generations, diff and rollback", () => {
 
   it("rolls back one program's settings alone", async () => {
     const f = workspace();
-    await setProgramOption("web", "title", "first", {
-      workspace: f.root,
-      cacheDir: f.cache,
-      hosts: ["box"],
-    });
+    await setOption(f, "web", "title", "first");
     await apply(base(f));
-    await setProgramOption("web", "title", "second", {
-      workspace: f.root,
-      cacheDir: f.cache,
-      hosts: ["box"],
-    });
+    await setOption(f, "web", "title", "second");
     await enablePrograms(["tool"], { workspace: f.root, cacheDir: f.cache, hosts: ["box"] });
     f.setConfig(f.config().replace('"tool": true', '"tool": false'));
     await apply(base(f));
@@ -356,11 +332,7 @@ describe("generations, diff and rollback", () => {
   it("a failed switch during rollback restores the config too", async () => {
     const f = workspace();
     await apply(base(f));
-    await setProgramOption("web", "title", "second", {
-      workspace: f.root,
-      cacheDir: f.cache,
-      hosts: ["box"],
-    });
+    await setOption(f, "web", "title", "second");
     await apply(base(f));
     const config = f.config();
     await expect(
@@ -426,19 +398,11 @@ describe("postStart hooks", () => {
     const f = started();
     await apply(base(f));
     resetCalls(f);
-    await setProgramOption("other", "n", 2, {
-      workspace: f.root,
-      cacheDir: f.cache,
-      hosts: ["box"],
-    });
+    await setOption(f, "other", "n", 2);
     expect((await apply(base(f))).hooks).toEqual([]);
     expect(withoutZfs(f).filter((c) => c[0] === "hookcmd")).toEqual([]);
 
-    await setProgramOption("web", "title", "new", {
-      workspace: f.root,
-      cacheDir: f.cache,
-      hosts: ["box"],
-    });
+    await setOption(f, "web", "title", "new");
     resetCalls(f);
     healthy = false;
     let result;
