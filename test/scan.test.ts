@@ -153,3 +153,66 @@ describe("setup-mac scan", () => {
     expect(r.stderr).toContain("must say why the finding is accepted");
   });
 });
+
+describe("scan in other verbs and formats", () => {
+  it("--sarif prints SARIF 2.1.0: every rule, each finding at its module, accepted ones suppressed", () => {
+    const root = workspace({
+      allow: [{ rule: "root-service", program: "web", host: "b", why: "binds port 80" }],
+    });
+    const r = cli(["--workspace", root, "scan", "--sarif"], { env: env(root) });
+    expect(r.code).toBe(1);
+    const sarif = JSON.parse(r.stdout) as {
+      version: string;
+      runs: {
+        tool: { driver: { name: string; rules: { id: string }[] } };
+        results: {
+          ruleId: string;
+          ruleIndex: number;
+          level: string;
+          locations: { physicalLocation: { artifactLocation: { uri: string } } }[];
+          partialFingerprints: Record<string, string>;
+          suppressions?: { kind: string; justification: string }[];
+        }[];
+      }[];
+    };
+    expect(sarif.version).toBe("2.1.0");
+    const [run] = sarif.runs;
+    expect(run!.tool.driver.name).toBe("setup-mac");
+    expect(run!.tool.driver.rules.map((rule) => rule.id)).toContain("secret-in-lock");
+    expect(
+      run!.results.map((res) => [
+        res.ruleId,
+        run!.tool.driver.rules[res.ruleIndex]!.id,
+        res.level,
+        res.locations[0]!.physicalLocation.artifactLocation.uri,
+        res.suppressions?.[0]?.justification ?? "-",
+      ]),
+    ).toEqual([
+      ["secret-in-lock", "secret-in-lock", "error", "programs/cli/leaky.ts", "-"],
+      ["root-service", "root-service", "warning", "programs/net/web.ts", "-"],
+      ["listens-everywhere", "listens-everywhere", "warning", "programs/net/web.ts", "-"],
+      ["root-service", "root-service", "warning", "programs/net/web.ts", "binds port 80"],
+    ]);
+    expect(run!.results[0]!.partialFingerprints).toEqual({
+      "setupMacFinding/v1": "secret-in-lock|a|leaky|env.GITHUB_TOKEN",
+    });
+  });
+
+  it("check reports the scan's open errors and warnings at the module, and fails on errors", () => {
+    const root = workspace({
+      allow: [{ rule: "root-service", program: "web", why: "binds port 80" }],
+    });
+    const r = cli(["--workspace", root, "check"], { env: env(root) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "programs/cli/leaky.ts: error[scan-secret-in-lock] (host a): leaky: `env.GITHUB_TOKEN` holds a GitHub token",
+    );
+    expect(r.stderr).toContain(
+      "programs/net/web.ts: warning[scan-listens-everywhere] (host a): web: `services.server.command` listens on every network interface (0.0.0.0:8080)",
+    );
+    expect(r.stderr).not.toContain("scan-root-service");
+    expect(r.stdout).toContain(
+      "failed  a (nixos): 2 programs enabled\nok  b (nixos): 1 program enabled\n",
+    );
+  });
+});

@@ -2,7 +2,9 @@
  * `check`: evaluate every host and report every problem; nothing is written.
  */
 import type { Diagnostic } from "../errors/index.js";
-import type { WorkspaceOptions } from "./workspace.js";
+import { diagnostic } from "../errors/index.js";
+import { applyAllows, scanHost } from "../scan/index.js";
+import type { Evaluated, WorkspaceOptions } from "./workspace.js";
 import { errors, evaluateWorkspace } from "./workspace.js";
 
 export interface CheckResult {
@@ -12,9 +14,16 @@ export interface CheckResult {
   diagnostics: Diagnostic[];
 }
 
-/** Validates every module and host: conflicts, options, paths, ownership. */
+/**
+ * Validates every module and host: conflicts, options, paths, ownership — and the security scan
+ * of every host that evaluated cleanly (its errors are errors here, its warnings warnings; what
+ * `scan.allow` accepts is left out).
+ */
 export async function check(options: WorkspaceOptions = {}): Promise<CheckResult> {
-  const { workspace, evaluation, diagnostics, hosts } = await evaluateWorkspace(options);
+  const evaluated = await evaluateWorkspace(options);
+  const { workspace, evaluation, hosts } = evaluated;
+  const scan = scanDiagnostics(evaluated);
+  const diagnostics = [...evaluated.diagnostics, ...scan];
   return {
     ok: errors(diagnostics).length === 0,
     programs: workspace.programs.size,
@@ -24,9 +33,30 @@ export async function check(options: WorkspaceOptions = {}): Promise<CheckResult
         name,
         platform: workspace.config.config.hosts[name]!.platform,
         enabled: h.enabled.size,
-        ok: errors(h.diagnostics).length === 0,
+        ok: errors([...h.diagnostics, ...scan.filter((d) => d.host === name)]).length === 0,
       };
     }),
     diagnostics,
   };
+}
+
+/** The scan's open errors and warnings as diagnostics (`scan-<rule>`), pointing at the module. */
+function scanDiagnostics({ workspace, evaluation, hosts }: Evaluated): Diagnostic[] {
+  const scanned = hosts.filter((h) => evaluation.hosts.get(h)?.lock);
+  const findings = scanned.flatMap((h) => scanHost(h, evaluation.hosts.get(h)!.lock!));
+  const { findings: marked } = applyAllows(
+    findings,
+    workspace.config.config.scan?.allow ?? [],
+    scanned,
+  );
+  return marked
+    .filter((f) => !f.allowed && f.severity !== "info")
+    .map((f) =>
+      diagnostic(`scan-${f.rule}`, `${f.program}: \`${f.where}\` ${f.message}`, {
+        severity: f.severity === "error" ? "error" : "warning",
+        host: f.host,
+        location: { file: f.module },
+        hint: `${f.fix} (or accept it under \`scan.allow\` with a reason)`,
+      }),
+    );
 }

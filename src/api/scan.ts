@@ -5,8 +5,8 @@
  */
 import { SetupMacError } from "../errors/index.js";
 import { parseConfig } from "../load/config.js";
-import type { ScanFinding } from "../scan/index.js";
-import { scanHost } from "../scan/index.js";
+import type { AllowedFinding } from "../scan/index.js";
+import { applyAllows, scanHost } from "../scan/index.js";
 import type { ScanAllow } from "../schema/workspace.js";
 import { computeBuild } from "./build.js";
 import { selectHosts } from "./hosts.js";
@@ -17,10 +17,7 @@ export interface ScanOptions extends WorkspaceOptions {
   strict?: boolean;
 }
 
-export interface ScanResultFinding extends ScanFinding {
-  /** The config's reason, when an `allow` entry accepts this finding (it then fails nothing). */
-  allowed?: string;
-}
+export type ScanResultFinding = AllowedFinding;
 
 export interface ScanResult {
   /** False when an error (with `strict`: a warning or an unused `allow`) is not accepted. */
@@ -31,14 +28,6 @@ export interface ScanResult {
   unusedAllows: ScanAllow[];
 }
 
-function matches(allow: ScanAllow, f: ScanFinding): boolean {
-  return (
-    allow.rule === f.rule &&
-    (allow.program === undefined || allow.program === f.program) &&
-    (allow.host === undefined || allow.host === f.host)
-  );
-}
-
 export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   const computed = await computeBuild(options);
   // computeBuild has read and validated this text already.
@@ -46,19 +35,12 @@ export async function scan(options: ScanOptions = {}): Promise<ScanResult> {
   if (!parsed.ok) throw new SetupMacError(parsed.diagnostics);
   const allows = parsed.doc.config.scan?.allow ?? [];
   const hosts = selectHosts({ config: parsed.doc }, options.hosts);
-  const used = new Set<ScanAllow>();
-  const findings: ScanResultFinding[] = [];
-  for (const host of hosts) {
-    for (const finding of scanHost(host, computed.lock.hosts[host]!)) {
-      const allow = allows.find((a) => matches(a, finding));
-      if (allow) used.add(allow);
-      findings.push(allow ? { ...finding, allowed: allow.why } : finding);
-    }
-  }
-  // An entry for a host that was not scanned this time is not known to be unused.
-  const unusedAllows = allows.filter(
-    (a) => !used.has(a) && (a.host === undefined || hosts.includes(a.host)),
+  const scanned = applyAllows(
+    hosts.flatMap((host) => scanHost(host, computed.lock.hosts[host]!)),
+    allows,
+    hosts,
   );
+  const { findings, unused: unusedAllows } = scanned;
   const open = findings.filter((f) => !f.allowed);
   const ok =
     !open.some((f) => f.severity === "error") &&

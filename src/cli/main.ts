@@ -178,6 +178,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       "security scan of what each host gets: secrets in the lock, writable files, root services…",
     )
     .option("--strict", "warnings fail too (exit 1), and so do allow entries that match nothing")
+    .option("--sarif", "print SARIF 2.1.0 (for code-scanning services) instead of text")
     .action(lazy(() => import("./commands/scan.js")));
   program
     .command("build")

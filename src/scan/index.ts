@@ -18,6 +18,14 @@
  */
 import type { HostLock, LevelLock, ProgramLock, RawLock } from "../emit/lock-types.js";
 
+/** A `scan.allow` entry of the config: a finding accepted on purpose, and why. */
+export interface ScanAllowEntry {
+  rule: ScanRule;
+  program?: string;
+  host?: string;
+  why: string;
+}
+
 export type ScanSeverity = "error" | "warning" | "info";
 
 export const SCAN_RULES = [
@@ -32,6 +40,20 @@ export const SCAN_RULES = [
   "plain-http",
 ] as const;
 export type ScanRule = (typeof SCAN_RULES)[number];
+
+/** One line per rule, for reports that list the rules (SARIF). */
+export const RULE_SUMMARIES: Record<ScanRule, string> = {
+  "secret-in-lock":
+    "A credential is written into the lock, which is committed and copied into the Nix store",
+  "world-writable": "A managed file or permission is writable by every account",
+  setuid: "A managed file or permission has a set-user-ID or set-group-ID bit",
+  "etc-group-writable": "A file under /etc is writable by its group",
+  "root-service": "A system service runs as root",
+  "listens-everywhere": "A service listens on every network interface",
+  "pipe-to-shell": "A hook or service downloads a script and runs it",
+  "weakened-security": "A raw platform option switches a protection off",
+  "plain-http": "A health check talks plain HTTP to another machine",
+};
 
 export interface ScanFinding {
   rule: ScanRule;
@@ -408,4 +430,36 @@ function modeFindings(where: string, mode: string, inEtc: boolean, add: Add): vo
       `mode ${mode} has the set-${bits & 0o4000 ? "user" : "group"}-ID bit: it runs with its owner's rights`,
       "drop the bit; NixOS grants elevated rights with `security.wrappers` instead",
     );
+}
+
+export interface AllowedFinding extends ScanFinding {
+  /** The config's reason, when an `allow` entry accepts this finding (it then fails nothing). */
+  allowed?: string;
+}
+
+/**
+ * Marks the findings the config accepts, and returns the entries that accepted nothing among the
+ * hosts scanned (an entry for a host that was not scanned is not known to be unused).
+ */
+export function applyAllows<A extends ScanAllowEntry>(
+  findings: readonly ScanFinding[],
+  allows: readonly A[],
+  scannedHosts: readonly string[],
+): { findings: AllowedFinding[]; unused: A[] } {
+  const used = new Set<A>();
+  const out = findings.map((f) => {
+    const allow = allows.find(
+      (a) =>
+        a.rule === f.rule &&
+        (a.program === undefined || a.program === f.program) &&
+        (a.host === undefined || a.host === f.host),
+    );
+    if (!allow) return f;
+    used.add(allow);
+    return { ...f, allowed: allow.why };
+  });
+  const unused = allows.filter(
+    (a) => !used.has(a) && (a.host === undefined || scannedHosts.includes(a.host)),
+  );
+  return { findings: out, unused };
 }

@@ -20,6 +20,6 @@ export async function run(ctx: CommandContext): Promise<void> {
   }
   const errors = result.diagnostics.filter((d) => d.severity === "error").length;
   const warnings = result.diagnostics.length - errors;
-  const summary = `${result.programs} programs checked, ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`;
+  const summary = `${result.programs} program${result.programs === 1 ? "" : "s"} checked, ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}`;
   output.out(result.ok ? c.green(summary) : c.red(summary));
 }

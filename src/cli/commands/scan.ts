@@ -3,9 +3,12 @@ import type { ScanSeverity } from "../../scan/index.js";
 import type { CommandContext } from "../context.js";
 import type { Colors } from "../render.js";
 import { colors, toJson } from "../render.js";
+import { toSarif } from "../../scan/sarif.js";
+import { VERSION } from "../../version.js";
 
 export interface ScanFlags {
   strict?: boolean;
+  sarif?: boolean;
 }
 
 function severityCell(s: ScanSeverity | "allowed", c: Colors): string {
@@ -23,6 +26,10 @@ export async function run(ctx: CommandContext, flags: ScanFlags): Promise<void> 
     strict: flags.strict,
   });
   ctx.exitCode = result.ok ? 0 : 1;
+  if (flags.sarif) {
+    output.out(JSON.stringify(toSarif(result.findings, VERSION), null, 2));
+    return;
+  }
   if (globals.json) {
     output.out(toJson(result));
     return;
