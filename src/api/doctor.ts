@@ -1,8 +1,8 @@
 /**
  * `doctor`: is everything around the workspace in order? Nix and its version, the flake, each
  * host's import of the adapter, the lock against the config, the adapter files, the state
- * folder, and the platform commands of this machine. Every finding says how to fix it; nothing
- * is changed.
+ * folder, the platform commands of this machine, and the hosts deployed to over SSH. Every
+ * finding says how to fix it; nothing is changed.
  */
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
@@ -41,7 +41,7 @@ export interface DoctorOptions {
 export type Severity = "ok" | "info" | "warning" | "error";
 
 export interface DoctorFinding {
-  /** What was checked: `nix`, `flake`, `config`, `adapter-import`, `lock`, `adapters`, `state`, `commands`, `git`. */
+  /** What was checked: `nix`, `flake`, `config`, `adapter-import`, `lock`, `adapters`, `state`, `commands`, `git`, `reach`. */
   check: string;
   severity: Severity;
   message: string;
@@ -515,5 +515,74 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorResult>
     }
   }
 
+  // Hosts deployed over SSH: reachable without a prompt, and with Nix there.
+  await Promise.all(
+    Object.entries(hosts)
+      .filter(([, h]) => h.targetHost)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(async ([name, h]) => ({ name, finding: await reach(name, h.targetHost!, runner) })),
+  ).then((results) => results.forEach((r) => add(r.finding)));
+
   return { root, findings, ok: !findings.some((f) => f.severity === "error") };
+}
+
+/** `ssh` exits 255 for its own failures: unknown host, refused, no key, a password prompt. */
+const SSH_FAILED = 255;
+
+/**
+ * Whether `apply --target-host` can work: SSH without a prompt (BatchMode), within a few seconds,
+ * and `nix` on the target's PATH.
+ */
+async function reach(host: string, target: string, runner: ProcessRunner): Promise<DoctorFinding> {
+  const argv = [
+    "ssh",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "ConnectTimeout=5",
+    target,
+    "--",
+    "nix",
+    "--version",
+  ];
+  const base = { check: "reach", host };
+  try {
+    const r = await runner.run(argv, { timeoutMs: 20_000 });
+    const said = (r.stderr || r.stdout).trim().split("\n").at(-1) ?? "";
+    if (r.timedOut)
+      return {
+        ...base,
+        severity: "error",
+        message: `${target} did not answer over SSH within 20 s`,
+        fix: `check that ${target} is up and reachable from here (\`ssh ${target}\`)`,
+      };
+    if (r.exitCode === SSH_FAILED)
+      return {
+        ...base,
+        severity: "error",
+        message: `cannot reach ${target} over SSH without a prompt${said ? `: ${said}` : ""}`,
+        fix: `\`setup-mac apply\` deploys to ${host} with \`nixos-rebuild --target-host\`, which needs SSH that asks nothing: check the address, then load your key (ssh-add) or add it to ${target}'s authorized_keys`,
+      };
+    const version = parseNixVersion(r.stdout);
+    if (r.exitCode !== 0 || !version)
+      return {
+        ...base,
+        severity: "error",
+        message: `${target} answers over SSH, but \`nix --version\` ${r.exitCode !== 0 ? `exited ${String(r.exitCode)}` : "printed no version"} there${said ? `: ${said}` : ""}`,
+        fix: `install Nix on ${target}, or make \`nix\` available on the PATH of non-interactive SSH sessions`,
+      };
+    return {
+      ...base,
+      severity: "ok",
+      message: `${target} reachable over SSH, Nix ${version.join(".")}`,
+    };
+  } catch (error) {
+    if (!(error instanceof CommandStartError)) throw error;
+    return {
+      ...base,
+      severity: "error",
+      message: `\`ssh\` is not on PATH, and ${host} is deployed to over SSH (${target})`,
+      fix: "install OpenSSH's client",
+    };
+  }
 }

@@ -8,7 +8,7 @@ import { NodeProcessRunner } from "../../src/adapters/node-runner.js";
 import type { DoctorResult } from "../../src/api/doctor.js";
 import { doctor, findAdapterImports } from "../../src/api/doctor.js";
 import { copyExampleTo } from "../e2e/cli.js";
-import { cliAsync, standins } from "../status/standins.js";
+import { calls, cliAsync, standins } from "../status/standins.js";
 
 const temp: string[] = [];
 afterAll(() => temp.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -217,5 +217,50 @@ describe("findAdapterImports", () => {
       { file: "hosts/evo/default.nix", host: "evo", level: "nixos" },
       { file: "hosts/evo/home.nix", host: "evo", level: "home" },
     ]);
+  });
+
+  it("checks that hosts deployed to over SSH answer without a prompt and have Nix", async () => {
+    const s = setup(["nix", "nixos-rebuild", "systemctl", "zfs", "ssh"]);
+    const config = join(s.dir, "setup-mac.jsonc");
+    writeFileSync(
+      config,
+      readFileSync(config, "utf8").replace(
+        '"platform": "nixos",',
+        '"platform": "nixos",\n      "targetHost": "root@evo-x2",',
+      ),
+    );
+    const log = join(s.bin, "calls.log");
+    const ok = await run(s, [], { STANDIN_LOG: log });
+    expect(ok.stdout).toMatch(/^ok +reach +root@evo-x2 reachable over SSH, Nix 2\.18\.1$/m);
+    expect(calls(log).filter((c) => c[0] === "ssh")).toEqual([
+      [
+        "ssh",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "ConnectTimeout=5",
+        "root@evo-x2",
+        "--",
+        "nix",
+        "--version",
+      ],
+    ]);
+
+    const refused = await run(s, [], { SSH_MODE: "refused" });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/^error +reach +cannot reach root@evo-x2 over SSH/m);
+    expect(refused.stdout).toContain(
+      "cannot reach root@evo-x2 over SSH without a prompt: ssh: connect to host evo-x2 port 22: Connection refused",
+    );
+    expect(refused.stdout).toContain(
+      "load your key (ssh-add) or add it to root@evo-x2's authorized_keys",
+    );
+
+    const noNix = await run(s, [], { SSH_MODE: "nonix" });
+    expect(noNix.code).toBe(1);
+    expect(noNix.stdout).toMatch(/^error +reach +root@evo-x2 answers over SSH/m);
+    expect(noNix.stdout).toContain(
+      "root@evo-x2 answers over SSH, but `nix --version` exited 127 there: bash: line 1: nix: command not found",
+    );
   });
 });

@@ -30,6 +30,12 @@ if (name === "systemctl") {
   }
   if (env.NEW_FLAKE_LOCK) fs.copyFileSync(env.NEW_FLAKE_LOCK, path.join(process.cwd(), "flake.lock"));
   console.error("• Updated input 'nixpkgs'");
+} else if (name === "ssh") {
+  // SSH_MODE: ok (Nix answers), refused (ssh's own failure, 255), nonix (the remote shell's 127).
+  const mode = env.SSH_MODE || "ok";
+  if (mode === "refused") { console.error("ssh: connect to host evo-x2 port 22: Connection refused"); process.exit(255); }
+  if (mode === "nonix") { console.error("bash: line 1: nix: command not found"); process.exit(127); }
+  console.log("nix (Nix) 2.18.1");
 } else {
   process.exit(Number(env.STANDIN_EXIT || 0));
 }
