@@ -14,6 +14,7 @@ import type { Lock } from "../emit/lock-types.js";
 import { buildConfigSchema, SCHEMA_FILE, serializeSchema } from "../emit/schema.js";
 import { parseLock } from "../load/lock.js";
 import type { WorkspaceOptions } from "./workspace.js";
+import type { Workspace } from "../load/index.js";
 import { errors, evaluateWorkspace } from "./workspace.js";
 import { timings } from "../adapters/timings.js";
 import { readTextIfPresent } from "../adapters/node-fs.js";
@@ -74,6 +75,8 @@ export interface Computed {
   /** The JSON Schema's bytes, made on first use: only `build` writes it. */
   readonly schemaText: string;
   warnings: Diagnostic[];
+  /** The loaded programs the lock was made from. */
+  programs: Workspace["programs"];
 }
 
 /** Evaluates every host into the lock's and the schema's bytes, writing nothing; throws on errors. */
@@ -104,6 +107,7 @@ export async function computeBuild(options: WorkspaceOptions = {}): Promise<Comp
       return schemaText;
     },
     warnings: evaluated.diagnostics.filter((d) => d.severity === "warning"),
+    programs: workspace.programs,
   };
 }
 

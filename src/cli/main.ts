@@ -172,6 +172,22 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .command("check")
     .description("validate every module and host; exit 1 on errors")
     .action(lazy(() => import("./commands/check.js")));
+  const docs = program
+    .command("docs")
+    .description(
+      "the documentation site of every program: options, relations, what each host gets",
+    );
+  docs
+    .command("build")
+    .description("write the site (default: .setup-mac/docs in the workspace)")
+    .option("--out <dir>", "where to write it (a new or empty folder, or an earlier site)")
+    .action(lazy(async () => ({ run: (await import("./commands/docs.js")).build })));
+  docs
+    .command("serve")
+    .description("build the site and serve it on 127.0.0.1 until Ctrl-C")
+    .option("--out <dir>", "where to write it first")
+    .option("--port <port>", "the port (default 8417; 0 picks a free one)")
+    .action(lazy(async () => ({ run: (await import("./commands/docs.js")).serve })));
   program
     .command("scan")
     .description(
