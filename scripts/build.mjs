@@ -1,9 +1,23 @@
 // Builds dist/: the CLI as one ES module bundle with lazily loaded verbs (code splitting), and the
 // library entry. esbuild stays external: it ships a native binary per platform.
 import { build } from "esbuild";
-import { readFileSync, renameSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+
+// The build's identity: every source file and the locked dependencies. Caches of derived data
+// (catalog, JSON Schema) are keyed on it, so a rebuilt CLI never reads what another build wrote.
+const hash = createHash("sha256");
+const sources = readdirSync(new URL("../src", import.meta.url), { recursive: true })
+  .filter((f) => f.endsWith(".ts"))
+  .sort();
+for (const file of sources) {
+  hash.update(file);
+  hash.update(readFileSync(new URL(`../src/${file}`, import.meta.url)));
+}
+hash.update(readFileSync(new URL("../package-lock.json", import.meta.url)));
+const buildId = hash.digest("hex").slice(0, 16);
 // Build into a fresh folder and swap it in, so a CLI running meanwhile never sees half a dist/.
 const dist = new URL("../dist", import.meta.url);
 const next = new URL(`../dist.next-${process.pid}`, import.meta.url);
@@ -22,7 +36,10 @@ await build({
   // jsonc-parser's UMD "main" breaks inside a bundle; its ES module build does not.
   mainFields: ["module", "main"],
   external: ["esbuild"],
-  define: { __SETUP_MAC_VERSION__: JSON.stringify(pkg.version) },
+  define: {
+    __SETUP_MAC_VERSION__: JSON.stringify(pkg.version),
+    __SETUP_MAC_BUILD__: JSON.stringify(buildId),
+  },
   chunkNames: "chunks/[name]-[hash]",
   // Bundled CommonJS dependencies (write-file-atomic) expect require, __filename and __dirname.
   banner: {

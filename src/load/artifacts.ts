@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { writeCacheFile } from "../adapters/atomic-write.js";
 import { join } from "node:path";
-import { VERSION } from "../version.js";
+import { BUILD_ID } from "../version.js";
 import type { CachedBundle } from "./bundle.js";
 
 /** The cached text for `name`, or `make()`'s result, stored for next time. */
@@ -17,7 +17,9 @@ export function cachedArtifact(
   make: () => string,
 ): string {
   if (!cached) return make();
-  const path = join(cached.dir, `${cached.bundle.replace(/\.mjs$/, "")}.${VERSION}.${name}`);
+  // The bundle's key, then the build: derived data from another build of setup-mac is never read.
+  const build = BUILD_ID.replace(/[^A-Za-z0-9.-]/g, "-");
+  const path = join(cached.dir, `${cached.bundle.replace(/\.mjs$/, "")}.${build}.${name}`);
   try {
     return readFileSync(path, "utf8");
   } catch {

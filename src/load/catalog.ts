@@ -11,7 +11,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Platform } from "../define/types.js";
 import type { Diagnostic } from "../errors/index.js";
-import { VERSION } from "../version.js";
+import { BUILD_ID } from "../version.js";
 import type { CachedBundle } from "./bundle.js";
 import { hashModules, realRoot, validCachedBundle, workspaceCacheDir } from "./bundle.js";
 import type { ConfigDocument } from "./config.js";
@@ -77,7 +77,7 @@ export function storeCatalog(
     if (existsSync(path)) return;
     const data: CatalogFile = {
       format: CATALOG_FORMAT,
-      version: VERSION,
+      version: BUILD_ID,
       programs: [...programs.values()].map(catalogEntry),
       diagnostics: [...diagnostics],
     };
@@ -125,7 +125,7 @@ export async function loadCatalog(root: string, options: LoadOptions = {}): Prom
 function readCatalog(cached: CachedBundle): CatalogFile | undefined {
   try {
     const data = JSON.parse(readFileSync(catalogPath(cached), "utf8")) as CatalogFile;
-    if (data.format !== CATALOG_FORMAT || data.version !== VERSION) return undefined;
+    if (data.format !== CATALOG_FORMAT || data.version !== BUILD_ID) return undefined;
     if (!Array.isArray(data.programs) || !Array.isArray(data.diagnostics)) return undefined;
     return data;
   } catch {
