@@ -172,6 +172,25 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .command("check")
     .description("validate every module and host; exit 1 on errors")
     .action(lazy(() => import("./commands/check.js")));
+  const packs = program
+    .command("packs")
+    .description("program modules shared as npm packages, vendored under packs/ and pinned");
+  packs
+    .command("add <spec>")
+    .description("install a pack (name, name@version or name@tag) after checking its integrity")
+    .action(lazy(async () => ({ run: (await import("./commands/packs.js")).add })));
+  packs
+    .command("remove <name>")
+    .description("remove a pack (refused while a host enables one of its programs)")
+    .action(lazy(async () => ({ run: (await import("./commands/packs.js")).remove })));
+  packs
+    .command("list")
+    .description("the installed packs, and whether their files are as installed; exit 1 if not")
+    .action(lazy(async () => ({ run: (await import("./commands/packs.js")).list })));
+  packs
+    .command("search [text]")
+    .description("packs in the registry (npm packages with the setup-mac-pack keyword)")
+    .action(lazy(async () => ({ run: (await import("./commands/packs.js")).search })));
   const docs = program
     .command("docs")
     .description(

@@ -644,3 +644,33 @@ export function getOption(
   const node = nodeAt(doc, [...base, ...keyPath]);
   return node ? (getNodeValue(node) as unknown) : undefined;
 }
+
+/**
+ * Set a value at any path outside the programs (`packs.<name>`): objects on the way are created,
+ * comments and formatting elsewhere are kept.
+ */
+export function setConfigValue(
+  text: string,
+  path: readonly string[],
+  value: unknown,
+  options: EditOptions = {},
+): string {
+  assertJson(value, path.join("."));
+  const doc = parseDoc(text, options.file ?? DEFAULT_FILE);
+  requireObjects(doc, path.slice(0, -1));
+  return apply(text, setEdits(doc, [...path], value));
+}
+
+/** Remove the value at a path (no change when it is not there); a parent left empty goes too. */
+export function removeConfigValue(
+  text: string,
+  path: readonly string[],
+  options: EditOptions = {},
+): string {
+  const doc = parseDoc(text, options.file ?? DEFAULT_FILE);
+  if (!nodeAt(doc, [...path])) return text;
+  let target: Path = [...path];
+  while (target.length > 1 && (nodeAt(doc, target.slice(0, -1))?.children?.length ?? 0) === 1)
+    target = target.slice(0, -1);
+  return apply(text, removeEdits(doc, target));
+}

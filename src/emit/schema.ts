@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { AnyProgram } from "../define/program.js";
-import { hostConfig, scanConfig } from "../schema/workspace.js";
+import { hostConfig, packName, packPin, scanConfig } from "../schema/workspace.js";
 import { stableStringify } from "./json.js";
 import { fastOptionsJsonSchema } from "./options-schema.js";
 
@@ -72,6 +72,17 @@ export function buildConfigSchema(
         properties: Object.fromEntries(names.map((n) => [n, { $ref: `#/$defs/program.${n}` }])),
       },
       hosts: { type: "object", additionalProperties: { $ref: "#/$defs/host" } },
+      packs: {
+        type: "object",
+        description:
+          "Program packs installed under packs/ by `setup-mac packs add`, pinned by integrity.",
+        propertyNames: withoutDialect(
+          z.toJSONSchema(packName, { io: "input", target: "draft-2020-12" }),
+        ),
+        additionalProperties: withoutDialect(
+          z.toJSONSchema(packPin, { io: "input", target: "draft-2020-12" }),
+        ),
+      },
       scan: {
         ...withoutDialect(z.toJSONSchema(scanConfig, { io: "input", target: "draft-2020-12" })),
         description: "Security scan settings: findings accepted on purpose, each with its reason.",

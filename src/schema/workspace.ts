@@ -56,11 +56,28 @@ export const scanConfig = z.strictObject({
   allow: z.array(scanAllow).optional(),
 });
 
+/** An npm package name: `name` or `@scope/name`. */
+export const packName = z.string().regex(/^(@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/, {
+  message: "is not an npm package name",
+});
+
+/** An installed pack, pinned: the exact version and the registry's integrity of its tarball. */
+export const packPin = z.strictObject({
+  version: z.string().regex(/^\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/, {
+    message: "is not an exact version like 1.2.3",
+  }),
+  integrity: z.string().regex(/^sha512-[A-Za-z0-9+/]+={0,2}$/, {
+    message: "is not a sha512 integrity (sha512-…)",
+  }),
+});
+
 export const workspaceConfig = z.strictObject({
   $schema: z.string().optional(),
   defaults: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   hosts: z.record(hostName, hostConfig),
   scan: scanConfig.optional(),
+  /** Program packs installed under packs/ by `setup-mac packs add`, pinned by integrity. */
+  packs: z.record(packName, packPin).optional(),
 });
 
 export type HostConfig = z.output<typeof hostConfig>;

@@ -1,0 +1,390 @@
+/**
+ * Packs: program modules shared as npm packages. `packs add` downloads a pack's tarball from the
+ * registry, checks it against the registry's sha512 integrity, and unpacks only its `programs/`
+ * files into `packs/<name>/` of the workspace — vendored, so builds stay offline and reviewable
+ * in git — and pins the exact version and integrity in `setup-mac.jsonc`. A pack whose modules do
+ * not load is not added. Nothing of a pack ever runs at install time: it has no scripts here.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import * as tar from "tar";
+import { writeFileAtomic } from "../adapters/atomic-write.js";
+import { withWorkspaceLock } from "../adapters/workspace-lock.js";
+import { removeConfigValue, setConfigValue } from "../config/edit.js";
+import type { Diagnostic } from "../errors/index.js";
+import { diagnostic, SetupMacError } from "../errors/index.js";
+import { CONFIG_FILE } from "../load/config.js";
+import { packFolders, PACKS_DIR } from "../load/discover.js";
+import { readConfig } from "../load/index.js";
+import { packName } from "../schema/workspace.js";
+import { evaluateWorkspace } from "./workspace.js";
+import type { WorkspaceOptions } from "./workspace.js";
+import { readTextIfPresent } from "../adapters/node-fs.js";
+
+/** Written into each installed pack: what was installed, and every file's sha256. */
+export const PACK_MANIFEST = ".setup-mac-pack.json";
+/** npm's keyword for packs, which `packs search` looks for. */
+export const PACK_KEYWORD = "setup-mac-pack";
+const MAX_TARBALL = 50 * 1024 * 1024;
+/** The only files taken from a pack: modules, helpers, their data and docs. */
+const PACK_FILE = /^programs\/([A-Za-z0-9_.-]+\/)*[A-Za-z0-9_.-]+\.(ts|json|md)$/;
+
+export interface PackOptions extends WorkspaceOptions {
+  /** The npm registry (default: `$SETUP_MAC_REGISTRY`, `$npm_config_registry`, npmjs.org). */
+  registry?: string;
+  fetch?: typeof fetch;
+}
+
+interface PackManifest {
+  name: string;
+  version: string;
+  integrity: string;
+  files: Record<string, string>;
+}
+
+export function registryOf(options: PackOptions, env: NodeJS.ProcessEnv = process.env): string {
+  const url =
+    options.registry ??
+    env.SETUP_MAC_REGISTRY ??
+    env.npm_config_registry ??
+    "https://registry.npmjs.org/";
+  return url.endsWith("/") ? url : `${url}/`;
+}
+
+/** `name`, `name@1.2.3`, `@scope/name@next` → name and version or tag. */
+export function parseSpec(spec: string): { name: string; want: string } {
+  const at = spec.indexOf("@", 1);
+  const name = at > 0 ? spec.slice(0, at) : spec;
+  const want = at > 0 ? spec.slice(at + 1) : "latest";
+  if (!packName.safeParse(name).success || want === "")
+    throw usage(
+      `\`${spec}\` is not a pack name (like \`setup-mac-pack-dev\` or \`@you/pack@1.2.0\`)`,
+    );
+  return { name, want };
+}
+
+function usage(message: string, hint = "see `setup-mac packs --help`"): SetupMacError {
+  return new SetupMacError(diagnostic("pack-invalid", message, { hint }));
+}
+
+function packDir(root: string, name: string): string {
+  return join(root, PACKS_DIR, ...name.split("/"));
+}
+
+async function getJson(url: string, options: PackOptions): Promise<unknown> {
+  const response = await request(url, options);
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw netError(url, `the registry answered HTTP ${response.status}`);
+  try {
+    return (await response.json()) as unknown;
+  } catch {
+    throw netError(url, "the registry's answer is not JSON");
+  }
+}
+
+async function request(url: string, options: PackOptions): Promise<Response> {
+  try {
+    return await (options.fetch ?? fetch)(url, {
+      headers: { accept: "application/json" },
+      signal: AbortSignal.timeout(60_000),
+    });
+  } catch (error) {
+    throw netError(url, (error as Error).message);
+  }
+}
+
+function netError(url: string, problem: string): SetupMacError {
+  return new SetupMacError(
+    diagnostic("pack-fetch", `cannot fetch ${url}: ${problem}`, {
+      hint: "check the network, or point SETUP_MAC_REGISTRY (or npm_config_registry) at a registry you can reach",
+    }),
+  );
+}
+
+interface Packument {
+  "dist-tags"?: Record<string, string>;
+  versions?: Record<
+    string,
+    { dist?: { tarball?: string; integrity?: string }; keywords?: string[] }
+  >;
+}
+
+export interface AddResult {
+  name: string;
+  version: string;
+  integrity: string;
+  /** Files written under `packs/<name>/`, relative to it. */
+  files: string[];
+  /** The programs the pack brings. */
+  programs: string[];
+  /** The version that was installed before, when this replaced it. */
+  replaced?: string;
+}
+
+/** Installs (or moves to another version of) a pack; the workspace must load with it. */
+export async function addPack(spec: string, options: PackOptions = {}): Promise<AddResult> {
+  const root = resolve(options.workspace ?? ".");
+  const { name, want } = parseSpec(spec);
+  const registry = registryOf(options);
+  const url = `${registry}${name.replace("/", "%2f")}`;
+  const packument = (await getJson(url, options)) as Packument | undefined;
+  if (!packument?.versions)
+    throw new SetupMacError(
+      diagnostic("pack-not-found", `there is no package \`${name}\` in ${registry}`, {
+        hint: "`setup-mac packs search` lists the packs the registry has",
+      }),
+    );
+  const version = packument.versions[want] ? want : packument["dist-tags"]?.[want];
+  const meta = version ? packument.versions[version] : undefined;
+  if (!version || !meta)
+    throw usage(
+      `\`${name}\` has no version or tag \`${want}\``,
+      `versions: ${Object.keys(packument.versions).slice(-8).join(", ")}; tags: ${Object.keys(packument["dist-tags"] ?? {}).join(", ") || "none"} (ranges are not taken: a pack is pinned to one version)`,
+    );
+  const integrity = meta.dist?.integrity;
+  const tarball = meta.dist?.tarball;
+  if (!integrity?.startsWith("sha512-") || !tarball)
+    throw usage(
+      `${name}@${version} has no sha512 integrity in the registry, so it cannot be pinned`,
+      "publish it with a current npm, which records one",
+    );
+  const bytes = await download(tarball, options);
+  const actual = `sha512-${createHash("sha512").update(bytes).digest("base64")}`;
+  if (actual !== integrity)
+    throw new SetupMacError(
+      diagnostic(
+        "pack-integrity",
+        `${name}@${version}: the tarball does not match the registry's integrity (${integrity}, got ${actual})`,
+        {
+          hint: "nothing was installed; try again, and if it persists the registry or the connection is not to be trusted",
+        },
+      ),
+    );
+
+  return withWorkspaceLock(root, "packs add", async () => {
+    const configPath = join(root, CONFIG_FILE);
+    const configBefore = readFileSync(configPath, "utf8");
+    readConfig(root, configBefore); // a broken config is reported before anything changes
+    const target = packDir(root, name);
+    // Hidden names: discovery never takes these for packs while they exist.
+    const staging = join(dirname(target), `.${basename(target)}.next-${process.pid}`);
+    const previous = join(dirname(target), `.${basename(target)}.old-${process.pid}`);
+    rmSync(staging, { recursive: true, force: true });
+    const files = await unpack(bytes, staging);
+    if (!files.some((f) => f.endsWith(".ts") && !f.split("/").some((p) => p.startsWith("_")))) {
+      rmSync(staging, { recursive: true, force: true });
+      throw usage(
+        `${name}@${version} has no program modules under programs/: it is not a setup-mac pack`,
+      );
+    }
+    const manifest: PackManifest = {
+      name,
+      version,
+      integrity,
+      files: Object.fromEntries(
+        files.map((f) => [
+          f,
+          createHash("sha256")
+            .update(readFileSync(join(staging, f)))
+            .digest("hex"),
+        ]),
+      ),
+    };
+    await writeFileAtomic(join(staging, PACK_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    const replaced = readManifest(target)?.version;
+
+    // Swap it in, pin it, and make sure the workspace still loads; otherwise put everything back.
+    mkdirSync(dirname(target), { recursive: true });
+    if (existsSync(target)) renameSync(target, previous);
+    renameSync(staging, target);
+    const configAfter = setConfigValue(configBefore, ["packs", name], { version, integrity });
+    await writeFileAtomic(configPath, configAfter);
+    let problems: Diagnostic[];
+    let programs: string[] = [];
+    try {
+      const evaluated = await evaluateWorkspace({ ...options, workspace: root });
+      const mine = (file: string) => file.startsWith(`${relative(root, target)}/`);
+      problems = evaluated.workspace.diagnostics.filter((d) => d.location && mine(d.location.file));
+      programs = [...evaluated.workspace.programs.values()]
+        .filter((p) => mine(p.file))
+        .map((p) => p.program.name)
+        .sort();
+    } catch (error) {
+      problems = error instanceof SetupMacError ? error.diagnostics : [];
+      if (!(error instanceof SetupMacError)) throw error;
+    }
+    if (problems.length) {
+      rmSync(target, { recursive: true, force: true });
+      if (existsSync(previous)) renameSync(previous, target);
+      await writeFileAtomic(configPath, configBefore);
+      throw new SetupMacError(
+        problems.concat(
+          diagnostic(
+            "pack-rejected",
+            `${name}@${version} was not added: its modules do not load in this workspace`,
+            {
+              hint: "the problems above name the files; report them to the pack's authors",
+            },
+          ),
+        ),
+      );
+    }
+    rmSync(previous, { recursive: true, force: true });
+    return { name, version, integrity, files, programs, ...(replaced ? { replaced } : {}) };
+  });
+}
+
+async function download(url: string, options: PackOptions): Promise<Buffer> {
+  if (!/^https?:\/\//.test(url)) throw netError(url, "the tarball is not an http(s) URL");
+  const response = await request(url, options);
+  if (!response.ok || !response.body) throw netError(url, `HTTP ${response.status}`);
+  const declared = Number(response.headers.get("content-length") ?? 0);
+  if (declared > MAX_TARBALL)
+    throw netError(url, `the tarball is larger than ${MAX_TARBALL} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > MAX_TARBALL) throw netError(url, `the tarball is larger than ${MAX_TARBALL} bytes`);
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Unpacks the pack's `programs/` files (regular files of known kinds only) into `dir`. */
+async function unpack(bytes: Buffer, dir: string): Promise<string[]> {
+  mkdirSync(dir, { recursive: true });
+  const taken: string[] = [];
+  await pipeline(
+    Readable.from(bytes),
+    tar.x({
+      cwd: dir,
+      strip: 1,
+      // node-tar already refuses absolute paths and `..`; this keeps only plain module files.
+      filter: (path, entry) => {
+        const rel = path.replace(/^[^/]+\//, "");
+        const ok =
+          (entry as tar.ReadEntry).type === "File" && PACK_FILE.test(rel) && !rel.includes("..");
+        if (ok) taken.push(rel);
+        return ok;
+      },
+    }),
+  );
+  return taken.sort();
+}
+
+function readManifest(dir: string): PackManifest | undefined {
+  const text = readTextIfPresent(join(dir, PACK_MANIFEST));
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as PackManifest;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface PackState {
+  name: string;
+  version: string;
+  /** `ok`; `modified` (files differ from what was installed); `missing` (pinned, not there); `unpinned` (there, not in the config). */
+  state: "ok" | "modified" | "missing" | "unpinned";
+  /** For `modified`: the files changed, added or removed since install. */
+  changed?: string[];
+}
+
+/** Every pinned or present pack and whether its files are as installed. */
+export function listPacks(options: WorkspaceOptions = {}): PackState[] {
+  const root = resolve(options.workspace ?? ".");
+  const pins = readConfig(root, options.configText).config.packs ?? {};
+  const out: PackState[] = [];
+  for (const [name, pin] of Object.entries(pins).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const dir = packDir(root, name);
+    const manifest = readManifest(dir);
+    if (!manifest || manifest.version !== pin.version) {
+      out.push({ name, version: pin.version, state: "missing" });
+      continue;
+    }
+    const changed = Object.entries(manifest.files)
+      .filter(([file, hash]) => {
+        const text = existsSync(join(dir, file)) ? readFileSync(join(dir, file)) : undefined;
+        return !text || createHash("sha256").update(text).digest("hex") !== hash;
+      })
+      .map(([file]) => file);
+    out.push({
+      name,
+      version: pin.version,
+      state: changed.length ? "modified" : "ok",
+      ...(changed.length ? { changed } : {}),
+    });
+  }
+  // A pack folder nobody pinned (copied in by hand, or its pin was deleted) still loads: say so.
+  for (const folder of packFolders(root)) {
+    const manifest = readManifest(join(root, folder));
+    const name = manifest?.name ?? folder.slice(PACKS_DIR.length + 1);
+    if (!pins[name]) out.push({ name, version: manifest?.version ?? "unknown", state: "unpinned" });
+  }
+  return out;
+}
+
+/** Removes a pack and its pin; refuses while a host enables one of its programs. */
+export async function removePack(
+  name: string,
+  options: WorkspaceOptions = {},
+): Promise<{ programs: string[] }> {
+  const root = resolve(options.workspace ?? ".");
+  return withWorkspaceLock(root, "packs remove", async () => {
+    const configPath = join(root, CONFIG_FILE);
+    const text = readFileSync(configPath, "utf8");
+    const config = readConfig(root, text).config;
+    const dir = packDir(root, name);
+    if (!config.packs?.[name] && !existsSync(dir))
+      throw usage(
+        `\`${name}\` is not installed`,
+        "`setup-mac packs list` shows the installed packs",
+      );
+    const evaluated = await evaluateWorkspace({ workspace: root, cacheDir: options.cacheDir });
+    const prefix = `${relative(root, dir)}/`;
+    const programs = [...evaluated.workspace.programs.values()]
+      .filter((p) => p.file.startsWith(prefix))
+      .map((p) => p.program.name)
+      .sort();
+    const inUse = Object.entries(config.hosts).flatMap(([host, h]) =>
+      programs
+        .filter((p) => h.programs?.[p] !== undefined && h.programs[p] !== false)
+        .map((p) => `${p} on ${host}`),
+    );
+    if (inUse.length)
+      throw usage(
+        `\`${name}\` cannot go while its programs are enabled: ${inUse.join(", ")}`,
+        `disable them first: setup-mac programs disable ${[...new Set(inUse.map((u) => u.split(" ")[0]))].join(" ")}`,
+      );
+    await writeFileAtomic(configPath, removeConfigValue(text, ["packs", name]));
+    rmSync(dir, { recursive: true, force: true });
+    return { programs };
+  });
+}
+
+export interface SearchHit {
+  name: string;
+  version: string;
+  description: string;
+}
+
+/** Packs in the registry (npm packages with the `setup-mac-pack` keyword) matching `text`. */
+export async function searchPacks(text: string, options: PackOptions = {}): Promise<SearchHit[]> {
+  const registry = registryOf(options);
+  const query = encodeURIComponent(`keywords:${PACK_KEYWORD} ${text}`.trim());
+  const url = `${registry}-/v1/search?text=${query}&size=50`;
+  const body = (await getJson(url, options)) as
+    | { objects?: { package?: { name?: string; version?: string; description?: string } }[] }
+    | undefined;
+  return (body?.objects ?? [])
+    .map((o) => o.package)
+    .filter((p): p is { name: string; version: string; description?: string } =>
+      Boolean(p?.name && p.version),
+    )
+    .map((p) => ({ name: p.name, version: p.version, description: p.description ?? "" }));
+}
