@@ -96,8 +96,12 @@ function isReference(value: string): boolean {
   );
 }
 
+/** All formats in one pattern: most strings are tested once, not once per format. */
+const ANY_TOKEN = new RegExp(TOKEN_FORMATS.map(([, p]) => `(?:${p.source})`).join("|"));
+
 /** Finds a credential in a string: the kind, or undefined. */
 export function credentialIn(value: string): string | undefined {
+  if (value.length < 15 || !ANY_TOKEN.test(value)) return undefined; // the shortest format is 15
   for (const [kind, pattern] of TOKEN_FORMATS) if (pattern.test(value)) return kind;
   return undefined;
 }
