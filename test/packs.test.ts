@@ -20,6 +20,7 @@ import { dirname, join } from "node:path";
 import * as tar from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addPack, listPacks, parseSpec, removePack, searchPacks } from "../src/api/packs.js";
+import { doctor } from "../src/api/doctor.js";
 import { SetupMacError } from "../src/errors/index.js";
 import { cli } from "./e2e/cli.js";
 
@@ -263,6 +264,18 @@ describe("packs", () => {
     ]);
     const r = cli(["--workspace", root, "packs", "list"], {});
     expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^hello-pack +1\.0\.0 +modified: programs\/tools\/hello\.ts \(packs add hello-pack@1\.0\.0 restores it\)$/m,
+    );
+    const checked = await doctor({ workspace: root, cacheDir: join(root, ".cache") });
+    expect(checked.findings.filter((f) => f.check === "packs")).toEqual([
+      {
+        check: "packs",
+        severity: "warning",
+        message: "hello-pack@1.0.0 was edited since it was installed: programs/tools/hello.ts",
+        fix: "setup-mac packs add hello-pack@1.0.0 puts it back; to change a pack, copy the module into programs/ under another name",
+      },
+    ]);
 
     const config = join(root, "setup-mac.jsonc");
     writeFileSync(

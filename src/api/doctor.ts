@@ -19,6 +19,7 @@ import { CommandStartError } from "../ports/index.js";
 import { findExecutable, localName } from "../probe/local.js";
 import type { HostConfig } from "../schema/workspace.js";
 import { computeBuild } from "./build.js";
+import { listPacks, type PackState } from "./pack-state.js";
 import { ADAPTER_DIR, adapterFiles } from "./init.js";
 import { parseNixVersion } from "./update.js";
 import { readTextIfPresent } from "../adapters/node-fs.js";
@@ -41,7 +42,7 @@ export interface DoctorOptions {
 export type Severity = "ok" | "info" | "warning" | "error";
 
 export interface DoctorFinding {
-  /** What was checked: `nix`, `flake`, `config`, `adapter-import`, `lock`, `adapters`, `state`, `commands`, `git`, `reach`. */
+  /** What was checked: `nix`, `flake`, `config`, `adapter-import`, `lock`, `adapters`, `packs`, `state`, `commands`, `git`, `reach`. */
   check: string;
   severity: Severity;
   message: string;
@@ -423,6 +424,40 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorResult>
         check: "adapters",
         severity: "ok",
         message: `${healthy} adapter files in ${ADAPTER_DIR}/ as setup-mac wrote them`,
+      });
+  }
+
+  // Packs: present, pinned, and as installed.
+  let packs: PackState[] = [];
+  try {
+    packs = listPacks({ workspace: root });
+  } catch {
+    // An unreadable config is reported above.
+  }
+  for (const p of packs) {
+    const fix = `setup-mac packs add ${p.name}@${p.version}`;
+    if (p.state === "ok")
+      add({ check: "packs", severity: "ok", message: `${p.name}@${p.version} as installed` });
+    else if (p.state === "modified")
+      add({
+        check: "packs",
+        severity: "warning",
+        message: `${p.name}@${p.version} was edited since it was installed: ${p.changed!.join(", ")}`,
+        fix: `${fix} puts it back; to change a pack, copy the module into programs/ under another name`,
+      });
+    else if (p.state === "missing")
+      add({
+        check: "packs",
+        severity: "error",
+        message: `${p.name}@${p.version} is pinned in ${CONFIG_FILE} but not installed under packs/`,
+        fix,
+      });
+    else
+      add({
+        check: "packs",
+        severity: "warning",
+        message: `packs/${p.name} is there but not pinned in ${CONFIG_FILE}: its programs load without a recorded version or integrity`,
+        fix: `setup-mac packs add ${p.name}@<version> to pin it, or delete the folder`,
       });
   }
 

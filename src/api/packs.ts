@@ -17,15 +17,15 @@ import { removeConfigValue, setConfigValue } from "../config/edit.js";
 import type { Diagnostic } from "../errors/index.js";
 import { diagnostic, SetupMacError } from "../errors/index.js";
 import { CONFIG_FILE } from "../load/config.js";
-import { packFolders, PACKS_DIR } from "../load/discover.js";
 import { readConfig } from "../load/index.js";
 import { packName } from "../schema/workspace.js";
 import { evaluateWorkspace } from "./workspace.js";
-import type { WorkspaceOptions } from "./workspace.js";
-import { readTextIfPresent } from "../adapters/node-fs.js";
+import { PACK_MANIFEST, packDir, readManifest, type PackManifest } from "./pack-state.js";
 
-/** Written into each installed pack: what was installed, and every file's sha256. */
-export const PACK_MANIFEST = ".setup-mac-pack.json";
+export { listPacks, PACK_MANIFEST } from "./pack-state.js";
+export type { PackState } from "./pack-state.js";
+import type { WorkspaceOptions } from "./workspace.js";
+
 /** npm's keyword for packs, which `packs search` looks for. */
 export const PACK_KEYWORD = "setup-mac-pack";
 const MAX_TARBALL = 50 * 1024 * 1024;
@@ -36,13 +36,6 @@ export interface PackOptions extends WorkspaceOptions {
   /** The npm registry (default: `$SETUP_MAC_REGISTRY`, `$npm_config_registry`, npmjs.org). */
   registry?: string;
   fetch?: typeof fetch;
-}
-
-interface PackManifest {
-  name: string;
-  version: string;
-  integrity: string;
-  files: Record<string, string>;
 }
 
 export function registryOf(options: PackOptions, env: NodeJS.ProcessEnv = process.env): string {
@@ -68,10 +61,6 @@ export function parseSpec(spec: string): { name: string; want: string } {
 
 function usage(message: string, hint = "see `setup-mac packs --help`"): SetupMacError {
   return new SetupMacError(diagnostic("pack-invalid", message, { hint }));
-}
-
-function packDir(root: string, name: string): string {
-  return join(root, PACKS_DIR, ...name.split("/"));
 }
 
 async function getJson(url: string, options: PackOptions): Promise<unknown> {
@@ -274,59 +263,6 @@ async function unpack(bytes: Buffer, dir: string): Promise<string[]> {
     }),
   );
   return taken.sort();
-}
-
-function readManifest(dir: string): PackManifest | undefined {
-  const text = readTextIfPresent(join(dir, PACK_MANIFEST));
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as PackManifest;
-  } catch {
-    return undefined;
-  }
-}
-
-export interface PackState {
-  name: string;
-  version: string;
-  /** `ok`; `modified` (files differ from what was installed); `missing` (pinned, not there); `unpinned` (there, not in the config). */
-  state: "ok" | "modified" | "missing" | "unpinned";
-  /** For `modified`: the files changed, added or removed since install. */
-  changed?: string[];
-}
-
-/** Every pinned or present pack and whether its files are as installed. */
-export function listPacks(options: WorkspaceOptions = {}): PackState[] {
-  const root = resolve(options.workspace ?? ".");
-  const pins = readConfig(root, options.configText).config.packs ?? {};
-  const out: PackState[] = [];
-  for (const [name, pin] of Object.entries(pins).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const dir = packDir(root, name);
-    const manifest = readManifest(dir);
-    if (!manifest || manifest.version !== pin.version) {
-      out.push({ name, version: pin.version, state: "missing" });
-      continue;
-    }
-    const changed = Object.entries(manifest.files)
-      .filter(([file, hash]) => {
-        const text = existsSync(join(dir, file)) ? readFileSync(join(dir, file)) : undefined;
-        return !text || createHash("sha256").update(text).digest("hex") !== hash;
-      })
-      .map(([file]) => file);
-    out.push({
-      name,
-      version: pin.version,
-      state: changed.length ? "modified" : "ok",
-      ...(changed.length ? { changed } : {}),
-    });
-  }
-  // A pack folder nobody pinned (copied in by hand, or its pin was deleted) still loads: say so.
-  for (const folder of packFolders(root)) {
-    const manifest = readManifest(join(root, folder));
-    const name = manifest?.name ?? folder.slice(PACKS_DIR.length + 1);
-    if (!pins[name]) out.push({ name, version: manifest?.version ?? "unknown", state: "unpinned" });
-  }
-  return out;
 }
 
 /** Removes a pack and its pin; refuses while a host enables one of its programs. */
