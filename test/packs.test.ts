@@ -182,6 +182,12 @@ const opts = (root: string) => ({
 describe("packs", () => {
   it("add: verifies the tarball, vendors only programs/, pins version and integrity, keeps comments", async () => {
     const root = workspace();
+    // A killed earlier add left a hidden staging folder: it is swept, never loaded.
+    mkdirSync(join(root, "packs/.hello-pack.next-99999/programs/tools"), { recursive: true });
+    writeFileSync(
+      join(root, "packs/.hello-pack.next-99999/programs/tools/half.ts"),
+      "export default {",
+    );
     const result = await addPack("hello-pack@1.0.0", opts(root));
     expect(result).toMatchObject({
       name: "hello-pack",

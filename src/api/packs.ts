@@ -6,7 +6,7 @@
  * not load is not added. Nothing of a pack ever runs at install time: it has no scripts here.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -161,7 +161,13 @@ export async function addPack(spec: string, options: PackOptions = {}): Promise<
     // Hidden names: discovery never takes these for packs while they exist.
     const staging = join(dirname(target), `.${basename(target)}.next-${process.pid}`);
     const previous = join(dirname(target), `.${basename(target)}.old-${process.pid}`);
-    rmSync(staging, { recursive: true, force: true });
+    // Leftovers of an add that was killed half-way (this lock keeps out any running one).
+    for (const entry of existsSync(dirname(target)) ? readdirSync(dirname(target)) : [])
+      if (
+        entry.startsWith(`.${basename(target)}.next-`) ||
+        entry.startsWith(`.${basename(target)}.old-`)
+      )
+        rmSync(join(dirname(target), entry), { recursive: true, force: true });
     const files = await unpack(bytes, staging);
     if (!files.some((f) => f.endsWith(".ts") && !f.split("/").some((p) => p.startsWith("_")))) {
       rmSync(staging, { recursive: true, force: true });
