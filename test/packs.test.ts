@@ -3,6 +3,7 @@
  * tarballs made here with node-tar: add, integrity, rejection of a pack that does not load,
  * list, remove, search.
  */
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import {
@@ -282,6 +283,22 @@ describe("packs", () => {
         fix: "setup-mac packs add hello-pack@1.0.0 puts it back; to change a pack, copy the module into programs/ under another name",
       },
     ]);
+    // In a git repository, a pack git does not track is one another checkout cannot load.
+    const git = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: root });
+    git("init", "-q");
+    git("add", "setup-mac.jsonc", "programs");
+    const untracked = await doctor({ workspace: root, cacheDir: join(root, ".cache") });
+    expect(untracked.findings.find((f) => f.message.startsWith("packs/"))).toEqual({
+      check: "git",
+      severity: "warning",
+      message:
+        "packs/hello-pack is not tracked by git: another checkout of this repository cannot load the programs it brings",
+      fix: "git add packs/hello-pack",
+    });
+    git("add", "packs");
+    const tracked = await doctor({ workspace: root, cacheDir: join(root, ".cache") });
+    expect(tracked.findings.find((f) => f.message.startsWith("packs/"))).toBeUndefined();
 
     const config = join(root, "setup-mac.jsonc");
     writeFileSync(

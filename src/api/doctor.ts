@@ -20,6 +20,7 @@ import { findExecutable, localName } from "../probe/local.js";
 import type { HostConfig } from "../schema/workspace.js";
 import { computeBuild } from "./build.js";
 import { listPacks, type PackState } from "./pack-state.js";
+import { PACKS_DIR } from "../load/discover.js";
 import { ADAPTER_DIR, adapterFiles } from "./init.js";
 import { parseNixVersion } from "./update.js";
 import { readTextIfPresent } from "../adapters/node-fs.js";
@@ -484,6 +485,25 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorResult>
       });
     else if (wanted.length)
       add({ check: "git", severity: "ok", message: `${wanted.join(" and ")} tracked by git` });
+    // Installed packs are vendored: another checkout evaluates their programs only if git has them.
+    const packFiles = packs
+      .filter((p) => p.state !== "missing")
+      .map((p) => `${PACKS_DIR}/${p.name}`);
+    const untrackedPacks: string[] = [];
+    for (const path of packFiles) {
+      const r = await runner.run(["git", "ls-files", "--error-unmatch", "--", path], {
+        cwd: root,
+        timeoutMs: 10_000,
+      });
+      if (r.exitCode !== 0) untrackedPacks.push(path);
+    }
+    if (untrackedPacks.length)
+      add({
+        check: "git",
+        severity: "warning",
+        message: `${untrackedPacks.join(", ")} ${untrackedPacks.length === 1 ? "is" : "are"} not tracked by git: another checkout of this repository cannot load the programs ${untrackedPacks.length === 1 ? "it brings" : "they bring"}`,
+        fix: `git add ${untrackedPacks.join(" ")}`,
+      });
   }
 
   // The state folder.
