@@ -23,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addPack, listPacks, parseSpec, removePack, searchPacks } from "../src/api/packs.js";
 import { doctor } from "../src/api/doctor.js";
 import { SetupMacError } from "../src/errors/index.js";
-import { cli } from "./e2e/cli.js";
+import { cli, cliAsync } from "./e2e/cli.js";
 
 const temp: string[] = [];
 afterAll(() => temp.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -335,5 +335,39 @@ describe("packs", () => {
     );
     expect(parseSpec("@team/tools@next")).toEqual({ name: "@team/tools", want: "next" });
     expect(() => parseSpec("../evil")).toThrow("is not a pack name");
+  });
+});
+
+describe("programs update with packs", () => {
+  it("moves a pack to the registry's latest version; --dry-run only says so", async () => {
+    const { update } = await import("../src/api/update.js");
+    const root = workspace();
+    await addPack("hello-pack@1.0.0", opts(root));
+    const dry = await update({
+      workspace: root,
+      inputs: ["hello-pack"],
+      registry: base,
+      dryRun: true,
+    });
+    expect(dry.argv).toEqual([]); // no flake input was asked for: Nix is not run
+    expect(dry.packs).toEqual([
+      { name: "hello-pack", from: "1.0.0", to: "1.1.0", kind: "would-update" },
+    ]);
+    expect(listPacks({ workspace: root })[0]!.version).toBe("1.0.0");
+
+    // No names and no flake.nix: the packs alone.
+    const done = await update({ workspace: root, registry: base });
+    expect(done.packs).toEqual([
+      { name: "hello-pack", from: "1.0.0", to: "1.1.0", kind: "updated" },
+    ]);
+    expect(listPacks({ workspace: root })).toEqual([
+      { name: "hello-pack", version: "1.1.0", state: "ok" },
+    ]);
+    // Asynchronously: the registry is this process's server.
+    const again = await cliAsync(["--workspace", root, "programs", "update", "hello-pack"], {
+      SETUP_MAC_REGISTRY: base,
+    });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe("pack hello-pack 1.1.0: already the latest\n");
   });
 });

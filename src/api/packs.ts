@@ -25,6 +25,7 @@ import { PACK_MANIFEST, packDir, readManifest, type PackManifest } from "./pack-
 export { listPacks, PACK_MANIFEST } from "./pack-state.js";
 export type { PackState } from "./pack-state.js";
 import type { WorkspaceOptions } from "./workspace.js";
+import type { PackChange } from "./update.js";
 
 /** npm's keyword for packs, which `packs search` looks for. */
 export const PACK_KEYWORD = "setup-mac-pack";
@@ -329,4 +330,39 @@ export async function searchPacks(text: string, options: PackOptions = {}): Prom
       Boolean(p?.name && p.version),
     )
     .map((p) => ({ name: p.name, version: p.version, description: p.description ?? "" }));
+}
+
+/** The version `latest` points at in the registry. */
+export async function latestVersion(name: string, options: PackOptions = {}): Promise<string> {
+  const registry = registryOf(options);
+  const url = `${registry}${name.replace("/", "%2f")}`;
+  const packument = (await getJson(url, options)) as Packument | undefined;
+  const latest = packument?.["dist-tags"]?.latest;
+  if (!latest)
+    throw new SetupMacError(
+      diagnostic("pack-not-found", `${registry} has no \`latest\` version of \`${name}\``, {
+        hint: "check the name, or point SETUP_MAC_REGISTRY at the registry the pack came from",
+      }),
+    );
+  return latest;
+}
+
+/** Moves each pack to the registry's latest version (`programs update`). */
+export async function updatePacks(
+  names: readonly string[],
+  pins: Readonly<Record<string, { version: string }>>,
+  options: PackOptions & { dryRun?: boolean } = {},
+): Promise<PackChange[]> {
+  const out: PackChange[] = [];
+  for (const name of names) {
+    const from = pins[name]!.version;
+    const to = await latestVersion(name, options);
+    if (to === from) out.push({ name, from, to, kind: "unchanged" });
+    else if (options.dryRun) out.push({ name, from, to, kind: "would-update" });
+    else {
+      await addPack(`${name}@${to}`, options);
+      out.push({ name, from, to, kind: "updated" });
+    }
+  }
+  return out;
 }

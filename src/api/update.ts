@@ -11,11 +11,15 @@ import { renderArgv } from "../emit/scripts/shell.js";
 import { diagnostic, didYouMean, SetupMacError } from "../errors/index.js";
 import type { ProcessRunner } from "../ports/index.js";
 import { CommandNotFoundError } from "../ports/index.js";
+import { readConfig } from "../load/index.js";
 
 export const FLAKE_LOCK = "flake.lock";
 
 export interface UpdateOptions {
   workspace?: string;
+  configText?: string;
+  /** The npm registry packs are updated from (see `packs add`). */
+  registry?: string;
   /** Inputs to update (default: all). */
   inputs?: string[];
   /** Show the command that would run; change nothing. */
@@ -53,6 +57,16 @@ export interface UpdateResult {
   dryRun: boolean;
   changes: InputChange[];
   notes: string[];
+  /** Installed packs checked against the registry (only when there are any). */
+  packs?: PackChange[];
+}
+
+/** A pack's pinned version before and after (`would-update` with `dryRun`). */
+export interface PackChange {
+  name: string;
+  from: string;
+  to: string;
+  kind: "updated" | "unchanged" | "would-update";
 }
 
 interface FlakeLockNode {
@@ -195,7 +209,44 @@ function lastLines(text: string, n = 5): string {
 }
 
 /** Updates the flake's inputs (all, or the named ones) and reports what moved. */
+/**
+ * `programs update [names…]`: the flake's inputs with Nix, and the installed packs to their
+ * registry's latest version. Names pick inputs and packs alike; none means all of both.
+ */
 export async function update(options: UpdateOptions = {}): Promise<UpdateResult> {
+  const root = resolve(options.workspace ?? ".");
+  const pins = pinnedPacks(root, options.configText);
+  const asked = options.inputs ?? [];
+  const askedInputs = asked.filter((n) => !pins[n]);
+  const packs = asked.length ? asked.filter((n) => pins[n]) : Object.keys(pins).sort();
+  const onlyPacks =
+    (asked.length > 0 && askedInputs.length === 0) ||
+    (asked.length === 0 && packs.length > 0 && !existsSync(join(root, "flake.nix")));
+  const result: UpdateResult = onlyPacks
+    ? { root, argv: [], dryRun: Boolean(options.dryRun), changes: [], notes: [] }
+    : await updateInputs({ ...options, inputs: askedInputs });
+  if (packs.length) {
+    // Loaded only when there are packs: it brings the tarball code.
+    const { updatePacks } = await import("./packs.js");
+    result.packs = await updatePacks(packs, pins, {
+      workspace: root,
+      dryRun: Boolean(options.dryRun),
+      ...(options.registry ? { registry: options.registry } : {}),
+    });
+  }
+  return result;
+}
+
+/** The packs pinned in the config; none when there is no readable config. */
+function pinnedPacks(root: string, configText?: string): Record<string, { version: string }> {
+  try {
+    return readConfig(root, configText).config.packs ?? {};
+  } catch {
+    return {};
+  }
+}
+
+async function updateInputs(options: UpdateOptions): Promise<UpdateResult> {
   const root = resolve(options.workspace ?? ".");
   const runner = options.runner ?? new NodeProcessRunner();
   const inputs = options.inputs ?? [];

@@ -36,11 +36,23 @@ export async function run(
     return;
   }
   const nix = result.nixVersion ? ` (Nix ${result.nixVersion})` : "";
+  const packs = result.packs ?? [];
+  const packLines = () => {
+    for (const p of packs)
+      output.out(
+        p.kind === "unchanged"
+          ? `pack ${p.name} ${p.from}: already the latest`
+          : `pack ${p.name} ${p.from} → ${p.to}${p.kind === "would-update" ? c.dim(" (would update)") : ""}`,
+      );
+  };
   if (result.dryRun) {
-    output.out(`Would run${nix}: ${renderArgv(result.argv[0]!)}`);
+    if (result.argv[0]) output.out(`Would run${nix}: ${renderArgv(result.argv[0])}`);
+    packLines();
     output.out(c.dim("dry run: nothing was changed"));
     return;
   }
+  packLines();
+  if (!result.argv.length) return; // only packs were asked for
   output.out(c.dim(`Ran${nix}: ${result.argv.map((a) => renderArgv(a)).join(", then ")}`));
   if (!result.changes.length) output.out("Every input was already up to date.");
   else
