@@ -415,3 +415,57 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
     ok: summary.inSync === programs.length && Object.values(problems).every((n) => n === 0),
   };
 }
+
+/** One host in `programs status --all-hosts`: the config against its last generation. */
+export interface HostOverview {
+  host: string;
+  platform: HostLock["platform"];
+  /** This machine is the host (live checks would run here). */
+  local: boolean;
+  applied?: { generation: number; time: string };
+  inSync: number;
+  changed: number;
+  notApplied: number;
+  removed: number;
+  /** Everything declared is applied. */
+  ok: boolean;
+}
+
+/**
+ * Every host at a glance: what is declared against what was last applied there. No live checks:
+ * they only make sense on the host itself (`programs status` there).
+ */
+export async function statusAll(
+  options: Pick<StatusOptions, "workspace" | "cacheDir" | "localHost" | "hostname"> = {},
+): Promise<{ hosts: HostOverview[]; ok: boolean }> {
+  const computed = await computeBuild(options);
+  const hosts = Object.keys(computed.lock.hosts)
+    .sort()
+    .map((host): HostOverview => {
+      const declared = computed.lock.hosts[host]!;
+      const last = lastGeneration(computed.root, host);
+      const applied = last ? (JSON.parse(last.lock) as Lock).hosts[host] : undefined;
+      const changes = hostChanges(host, applied, declared).programs;
+      const count = (kind: "added" | "changed" | "removed") =>
+        changes.filter((c) => c.kind === kind).length;
+      const total = Object.keys(declared.programs).length;
+      const notApplied = applied ? count("added") : total;
+      const changed = applied ? count("changed") : 0;
+      const removed = applied ? count("removed") : 0;
+      return {
+        host,
+        platform: declared.platform,
+        local: isLocalHost(host, {
+          hostname: options.hostname ?? osHostname(),
+          override: options.localHost,
+        }),
+        ...(last ? { applied: { generation: last.record.number, time: last.record.time } } : {}),
+        inSync: total - notApplied - changed,
+        changed,
+        notApplied,
+        removed,
+        ok: notApplied + changed + removed === 0,
+      };
+    });
+  return { hosts, ok: hosts.every((h) => h.ok) };
+}

@@ -147,10 +147,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .command("status")
     .description("declared vs applied vs live: drift, files edited by hand, services, health")
     .option("--live", "run the live checks here even if this machine is not the host")
+    .option("--all-hosts", "every host at a glance: declared against last applied (no live checks)")
     .action(lazy(() => import("./commands/status.js")));
   programs
     .command("update [inputs...]")
-    .description("update the flake's inputs (all, or the named ones) and show what moved")
+    .description(
+      "update the flake's inputs and installed packs (all, or the named ones); show what moved",
+    )
     .option("--dry-run", "show the nix command, change nothing")
     .action(lazy(() => import("./commands/update.js")));
   program

@@ -13,7 +13,8 @@ import {
 import { enablePrograms, setProgramOption } from "../../src/api/config.js";
 import { SetupMacError } from "../../src/errors/index.js";
 import { makeFixture, program, resetCalls, runnerWith, type Fixture } from "./fixture.js";
-import { cliAsync } from "../e2e/cli.js";
+import { cli, cliAsync } from "../e2e/cli.js";
+import { statusAll } from "../../src/api/status.js";
 
 let server: Server;
 let port = 0;
@@ -448,5 +449,45 @@ describe("postStart hooks", () => {
     );
     expect(r.stdout).toContain("Applied to box: generation 1");
     expect(f.calls().filter((c) => c[0] === "hookcmd")).toEqual([["hookcmd", "warm", "$(id)"]]);
+  });
+});
+
+describe("programs status --all-hosts", () => {
+  it("sets each host's declared programs against its last generation", async () => {
+    const f = workspace();
+    const before = await statusAll({ workspace: f.root, cacheDir: f.cache });
+    expect(before).toEqual({
+      ok: false,
+      hosts: [
+        {
+          host: "box",
+          platform: "nixos",
+          local: false,
+          inSync: 0,
+          changed: 0,
+          notApplied: 2,
+          removed: 0,
+          ok: false,
+        },
+      ],
+    });
+    await apply(base(f));
+    await setOption(f, "web", "title", "changed");
+    const after = await statusAll({ workspace: f.root, cacheDir: f.cache, localHost: "box" });
+    expect(after.hosts[0]).toMatchObject({
+      local: true,
+      applied: { generation: 1 },
+      inSync: 1,
+      changed: 1,
+      notApplied: 0,
+      ok: false,
+    });
+    const r = cli(["--workspace", f.root, "programs", "status", "--all-hosts"], {
+      env: { SETUP_MAC_CACHE_DIR: f.cache, SETUP_MAC_HOST: "box" },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /^box \(this machine\) +nixos +generation 1, \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +1 in sync, 1 changed$/m,
+    );
   });
 });

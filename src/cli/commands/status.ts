@@ -1,5 +1,5 @@
 import type { ConfigState, Finding, ProgramStatus, StatusResult } from "../../api/status.js";
-import { status } from "../../api/status.js";
+import { status, statusAll } from "../../api/status.js";
 import type { CommandContext } from "../context.js";
 import type { Colors } from "../render.js";
 import { colors, table, toJson } from "../render.js";
@@ -53,7 +53,53 @@ function fileProblems(result: StatusResult): string[] {
   return [...byState].map(([state, n]) => `${plural(n, "file")} ${state}`);
 }
 
-export async function run(ctx: CommandContext, flags: { live?: boolean }): Promise<void> {
+async function overview(ctx: CommandContext): Promise<void> {
+  const { globals, output, env } = ctx;
+  const result = await statusAll({
+    workspace: globals.workspace,
+    ...(env.SETUP_MAC_HOST ? { localHost: env.SETUP_MAC_HOST } : {}),
+  });
+  if (!result.ok) ctx.exitCode = 1;
+  if (globals.json) {
+    output.out(toJson(result));
+    return;
+  }
+  const c = colors(output);
+  output.out(
+    table(
+      ["HOST", "PLATFORM", "APPLIED", "PROGRAMS"],
+      result.hosts.map((h) => [
+        h.host + (h.local ? c.dim(" (this machine)") : ""),
+        h.platform,
+        h.applied
+          ? `generation ${h.applied.generation}, ${h.applied.time.replace("T", " ").replace(/\.\d+Z$/, "Z")}`
+          : c.yellow("never"),
+        [
+          h.inSync ? c.green(`${h.inSync} in sync`) : "",
+          h.changed ? c.yellow(`${h.changed} changed`) : "",
+          h.notApplied ? c.yellow(`${h.notApplied} not applied`) : "",
+          h.removed ? c.yellow(`${h.removed} removed`) : "",
+        ]
+          .filter(Boolean)
+          .join(", ") || c.dim("none"),
+      ]),
+      c,
+    ),
+  );
+  const behind = result.hosts.filter((h) => !h.ok).map((h) => h.host);
+  if (behind.length)
+    output.out(
+      c.dim(
+        `\`setup-mac --host ${behind[0]} apply\` brings ${behind[0]} up to date; \`programs status --host H\` shows the details.`,
+      ),
+    );
+}
+
+export async function run(
+  ctx: CommandContext,
+  flags: { live?: boolean; allHosts?: boolean },
+): Promise<void> {
+  if (flags.allHosts) return overview(ctx);
   const { globals, output, env } = ctx;
   const result = await status({
     workspace: globals.workspace,
