@@ -9,6 +9,7 @@
  * Option values are merged here with a deliberately small stand-in for the engine (lists
  * concatenate, records merge, later scalars win), enough to feed realistic values to `config`.
  */
+import { hostInfo as evaluatorHostInfo } from "../src/plan/evaluate.js";
 import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { basename, dirname, join, relative, sep } from "node:path";
@@ -37,6 +38,7 @@ interface HostEntry {
   home?: string;
   homeManager?: boolean;
   zfs?: boolean;
+  zfsPool?: string;
   programs?: Record<string, boolean | Record<string, unknown>>;
 }
 interface WorkspaceFile {
@@ -67,17 +69,12 @@ const modules = new Map<string, LoadedModule>();
 let workspace: WorkspaceFile;
 const hosts = new Map<string, HostInfo>();
 
+/** What the evaluator gives a module for this host (the same function, not a copy). */
 function hostInfo(name: string, entry: HostEntry): HostInfo {
-  return {
-    name,
-    platform: entry.platform,
-    system: entry.system,
-    user: entry.user,
-    home:
-      entry.home ?? (entry.platform === "darwin" ? `/Users/${entry.user}` : `/home/${entry.user}`),
-    homeManager: entry.homeManager ?? true,
-    zfs: entry.zfs ?? false,
-  };
+  const doc = { config: { hosts: { [name]: entry } } } as unknown as Parameters<
+    typeof evaluatorHostInfo
+  >[0];
+  return evaluatorHostInfo(doc, name)!;
 }
 
 beforeAll(async () => {
@@ -614,6 +611,7 @@ describe("example workspace: setup-mac.jsonc", () => {
       user: "lars",
       home: "/home/lars",
       zfs: true,
+      zfsPool: "tank",
     });
   });
 

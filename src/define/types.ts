@@ -23,6 +23,8 @@ export interface HostInfo {
   readonly homeManager: boolean;
   /** Whether the host has ZFS (datasets and snapshots are skipped without it). */
   readonly zfs: boolean;
+  /** The ZFS pool programs put their datasets in (`"zfsPool"` in the config), when it says. */
+  readonly zfsPool?: string;
 }
 
 /**

@@ -5,7 +5,7 @@ import { mkDefault, mkForce } from "../define/priority.js";
 import { formatDiagnosticPlain } from "../errors/index.js";
 import { parseConfig } from "../load/config.js";
 import { hostsConfig, memoryWorkspace, messages } from "../../test/helpers/memory.js";
-import { evaluate } from "./evaluate.js";
+import { evaluate, hostInfo } from "./evaluate.js";
 
 const git = defineProgram({
   name: "git",
@@ -419,5 +419,29 @@ describe("the config file", () => {
     expect(!binary.ok && formatDiagnosticPlain(binary.diagnostics[0]!)).toBe(
       "setup-mac.jsonc:1:2: error[config-syntax]: the file contains a NUL byte: it is binary or corrupt, not JSONC\n  fix: restore setup-mac.jsonc from git (`git checkout -- setup-mac.jsonc`) or from the last generation (`setup-mac generations`)",
     );
+  });
+});
+
+describe("what a module sees of its host", () => {
+  it("fills in defaults, and passes the ZFS pool only when the config names one", () => {
+    const doc = (extra: string) =>
+      parseConfig(
+        `{ "hosts": { "h": { "platform": "nixos", "system": "x86_64-linux", "user": "u"${extra} } } }`,
+      );
+    const plain = doc("");
+    const pooled = doc(', "zfs": true, "zfsPool": "tank"');
+    if (!plain.ok || !pooled.ok) throw new Error("test config does not parse");
+    expect(hostInfo(plain.doc, "h")).toEqual({
+      name: "h",
+      platform: "nixos",
+      system: "x86_64-linux",
+      user: "u",
+      home: "/home/u",
+      homeManager: true,
+      zfs: false,
+    });
+    expect(hostInfo(pooled.doc, "h")).toMatchObject({ zfs: true, zfsPool: "tank" });
+    const bad = doc(', "zfsPool": "tank/data"');
+    expect(bad.ok).toBe(false);
   });
 });

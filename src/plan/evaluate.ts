@@ -60,6 +60,7 @@ export function hostInfo(doc: EvaluateInput["config"], host: string): HostInfo |
     home: h.home ?? (h.platform === "darwin" ? `/Users/${h.user}` : `/home/${h.user}`),
     homeManager: h.homeManager ?? true,
     zfs: h.zfs ?? false,
+    ...(h.zfsPool ? { zfsPool: h.zfsPool } : {}),
   };
 }
 

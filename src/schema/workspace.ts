@@ -24,6 +24,11 @@ export const hostConfig = z.strictObject({
     .optional(),
   homeManager: z.boolean().optional(),
   zfs: z.boolean().optional(),
+  /** The pool programs put their datasets in: modules read it as `host.zfsPool`. */
+  zfsPool: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_.:-]*$/, { message: 'is not a ZFS pool name like "tank"' })
+    .optional(),
   description: z.string().optional(),
   /** How `apply` switches: the system (darwin-rebuild / nixos-rebuild, default) or a standalone home-manager. */
   switch: z

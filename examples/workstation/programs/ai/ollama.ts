@@ -35,8 +35,10 @@ export default defineProgram({
       .describe("How long a model stays loaded after a request (OLLAMA_KEEP_ALIVE)"),
     dataset: z
       .string()
-      .default("tank/ai/ollama")
-      .describe("ZFS dataset of the model store on NixOS hosts with ZFS"),
+      .optional()
+      .describe(
+        "ZFS dataset of the model store on NixOS hosts with ZFS (default: <the host's zfsPool>/ai/ollama)",
+      ),
     snapshotsKeep: z
       .number()
       .int()
@@ -93,11 +95,11 @@ export default defineProgram({
               "users.groups.ollama": {},
             },
           }),
-      ...(!darwin && host.zfs
+      ...(!darwin && host.zfs && (options.dataset ?? host.zfsPool)
         ? {
             datasets: {
               models: {
-                dataset: options.dataset,
+                dataset: options.dataset ?? `${host.zfsPool}/ai/ollama`,
                 mountpoint: "/var/lib/ollama",
                 // Model blobs are already compressed; large records suit multi-GB files.
                 properties: { recordsize: "1M", compression: "off", atime: "off" },

@@ -82,8 +82,10 @@ export default defineProgram({
       ),
     dataset: z
       .string()
-      .default("tank/data/vscode")
-      .describe("ZFS dataset for ~/.vscode (extensions, state) on hosts with ZFS"),
+      .optional()
+      .describe(
+        "ZFS dataset for ~/.vscode (extensions, state) on hosts with ZFS (default: <the host's zfsPool>/data/vscode)",
+      ),
   }),
   config: ({ options, host }) => {
     const userDir = `${appConfigDir(host, "Code")}/User`;
@@ -109,11 +111,11 @@ export default defineProgram({
       },
       env: { EDITOR: mkDefault("code --wait") },
       permissions: { "~/.vscode": { mode: "0755" } },
-      ...(host.zfs
+      ...(host.zfs && (options.dataset ?? host.zfsPool)
         ? {
             datasets: {
               data: {
-                dataset: options.dataset,
+                dataset: options.dataset ?? `${host.zfsPool}/data/vscode`,
                 mountpoint: "~/.vscode",
                 properties: { compression: "zstd", atime: "off" },
                 snapshots: { keep: 14, every: "daily" },
