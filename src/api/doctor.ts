@@ -467,15 +467,20 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorResult>
     .run(["git", "rev-parse", "--is-inside-work-tree"], { cwd: root, timeoutMs: 10_000 })
     .catch(() => undefined);
   if (inRepo?.exitCode === 0) {
+    /** The paths git does not track. */
+    const untrackedOf = async (paths: string[]): Promise<string[]> => {
+      const out: string[] = [];
+      for (const path of paths) {
+        const r = await runner.run(["git", "ls-files", "--error-unmatch", "--", path], {
+          cwd: root,
+          timeoutMs: 10_000,
+        });
+        if (r.exitCode !== 0) out.push(path);
+      }
+      return out;
+    };
     const wanted = [LOCK_FILE, ADAPTER_DIR].filter((p) => existsSync(join(root, p)));
-    const untracked: string[] = [];
-    for (const path of wanted) {
-      const r = await runner.run(["git", "ls-files", "--error-unmatch", "--", path], {
-        cwd: root,
-        timeoutMs: 10_000,
-      });
-      if (r.exitCode !== 0) untracked.push(path);
-    }
+    const untracked = await untrackedOf(wanted);
     if (untracked.length)
       add({
         check: "git",
@@ -486,17 +491,9 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorResult>
     else if (wanted.length)
       add({ check: "git", severity: "ok", message: `${wanted.join(" and ")} tracked by git` });
     // Installed packs are vendored: another checkout evaluates their programs only if git has them.
-    const packFiles = packs
-      .filter((p) => p.state !== "missing")
-      .map((p) => `${PACKS_DIR}/${p.name}`);
-    const untrackedPacks: string[] = [];
-    for (const path of packFiles) {
-      const r = await runner.run(["git", "ls-files", "--error-unmatch", "--", path], {
-        cwd: root,
-        timeoutMs: 10_000,
-      });
-      if (r.exitCode !== 0) untrackedPacks.push(path);
-    }
+    const untrackedPacks = await untrackedOf(
+      packs.filter((p) => p.state !== "missing").map((p) => `${PACKS_DIR}/${p.name}`),
+    );
     if (untrackedPacks.length)
       add({
         check: "git",

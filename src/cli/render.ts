@@ -53,3 +53,8 @@ export function table(header: string[], rows: string[][], c: Colors): string {
 export function toJson(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
+
+/** A stored ISO time as people read it: `2026-11-25 22:51:07Z`. */
+export function formatTime(iso: string): string {
+  return iso.replace("T", " ").replace(/\.\d+Z$/, "Z");
+}

@@ -8,7 +8,7 @@ import {
 } from "../../api/history.js";
 import { UsageError } from "../../errors/index.js";
 import type { CommandContext } from "../context.js";
-import { colors, formatDiagnostic, table, toJson } from "../render.js";
+import { colors, formatDiagnostic, formatTime, table, toJson } from "../render.js";
 import { askYesNo } from "../prompt.js";
 import { printPlan } from "./apply.js";
 
@@ -41,7 +41,7 @@ export async function generations(ctx: CommandContext): Promise<void> {
             .slice(0, 4)
             .join(", ")}, …`
         : changes.join("; ");
-    const time = g.time.replace("T", " ").replace(/\.\d+Z$/, "Z");
+    const time = formatTime(g.time);
     return [String(g.number), g.host, time, what, brief || c.dim("no program changes")];
   });
   output.out(table(["GEN", "HOST", "TIME", "KIND", "CHANGES"], rows, c));

@@ -2,7 +2,7 @@ import type { ConfigState, Finding, ProgramStatus, StatusResult } from "../../ap
 import { status, statusAll } from "../../api/status.js";
 import type { CommandContext } from "../context.js";
 import type { Colors } from "../render.js";
-import { colors, table, toJson } from "../render.js";
+import { colors, formatTime, table, toJson } from "../render.js";
 
 const CONFIG_WORDS: Record<ConfigState, string> = {
   "in-sync": "in sync",
@@ -72,7 +72,7 @@ async function overview(ctx: CommandContext): Promise<void> {
         h.host + (h.local ? c.dim(" (this machine)") : ""),
         h.platform,
         h.applied
-          ? `generation ${h.applied.generation}, ${h.applied.time.replace("T", " ").replace(/\.\d+Z$/, "Z")}`
+          ? `generation ${h.applied.generation}, ${formatTime(h.applied.time)}`
           : c.yellow("never"),
         [
           h.inSync ? c.green(`${h.inSync} in sync`) : "",
@@ -115,7 +115,7 @@ export async function run(
   }
   const c = colors(output);
   const applied = result.applied
-    ? `generation ${result.applied.generation} applied ${result.applied.time.replace("T", " ").replace(/\.\d+Z$/, "Z")}`
+    ? `generation ${result.applied.generation} applied ${formatTime(result.applied.time)}`
     : "nothing applied yet";
   output.out(c.bold(`${result.host}`) + c.dim(` (${result.platform}): ${applied}`));
   if (result.live.note) output.out(c.yellow("note: ") + result.live.note);
