@@ -96,6 +96,20 @@ describe("loading modules", () => {
     ]);
   });
 
+  it("a module can import every name of the API surface from setup-mac", async () => {
+    const surface = await import("../src/api-surface.js");
+    const names = Object.keys(surface).sort();
+    const root = workspace({
+      "programs/a/all.ts": `import { ${names.join(", ")} } from "setup-mac";
+export const seen = [${names.join(", ")}].map((v) => typeof v);
+export default defineProgram({ name: "all", description: "imports everything" });
+`,
+    });
+    const ws = await loadWorkspace(root, { cacheDir: null });
+    expect(ws.diagnostics).toEqual([]);
+    expect(ws.programs.has("all")).toBe(true);
+  });
+
   it("a syntax error names the file, line and column", async () => {
     const root = workspace({
       "programs/a/good.ts": program("good"),

@@ -25,6 +25,7 @@ import { diagnostic } from "../errors/index.js";
 import type { DiscoveredModule } from "./discover.js";
 import { writeCacheFile } from "../adapters/atomic-write.js";
 import { sha256 } from "../emit/hash.js";
+import * as apiSurface from "../api-surface.js";
 
 /** Bumped whenever the bundle's shape changes, so old caches are never read. */
 const BUNDLE_FORMAT = 2;
@@ -277,11 +278,13 @@ async function importFromMemory(code: string): Promise<(() => unknown)[]> {
   return mod.modules;
 }
 
+// The names a module may import, taken from the API surface itself: a name added there is
+// importable without touching this file.
 const apiShim = `
 const api = globalThis[Symbol.for(${JSON.stringify(API_GLOBAL)})];
 if (!api) throw new Error("setup-mac: program modules must be loaded by setup-mac");
 export default api;
-export const { z, defineProgram, bin, mkDefault, mkForce, mkOverride, mkBefore, mkAfter, mkOrder, isProgram, PRIORITY, ORDER } = api;
+export const { ${Object.keys(apiSurface).sort().join(", ")} } = api;
 `;
 
 const SHIM_SUFFIX = `-${sha256(apiShim).slice(0, 12)}.mjs`;
