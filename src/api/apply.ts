@@ -10,7 +10,7 @@ import { sweepTempFiles, writeFileAtomic } from "../adapters/atomic-write.js";
 import { NodeProcessRunner } from "../adapters/node-runner.js";
 import { withWorkspaceLock, type Owner } from "../adapters/workspace-lock.js";
 import type { HookName } from "../define/types.js";
-import type { DatasetLock, HostLock, Lock } from "../emit/lock-types.js";
+import type { ArgvLock, DatasetLock, HostLock, Lock } from "../emit/lock-types.js";
 import { LOCK_FILE } from "../emit/lock.js";
 import { diagnostic, SetupMacError } from "../errors/index.js";
 import type { HostChanges } from "../apply/changes.js";
@@ -60,7 +60,7 @@ export interface ApplyPlan {
    * The hook commands apply itself runs, in order: `preRemove` before the switch and `postRemove`
    * after it for programs that leave, `postStart` for programs added or changed (bins unresolved).
    */
-  hooks: { program: string; hook: HookName; command: string[] }[];
+  hooks: PlannedHook[];
 }
 
 export interface ApplyOptions extends WorkspaceOptions {
@@ -101,6 +101,15 @@ export interface ApplyOptions extends WorkspaceOptions {
   signal?: AbortSignal;
   /** Test-only: stop the process right after this step (crash tests). */
   crashAfter?: string;
+}
+
+/** A hook command apply will run: what is shown (`command`) and what is run (`argv`, unresolved). */
+export interface PlannedHook {
+  program: string;
+  hook: HookName;
+  /** The words shown in the plan (a package's binary by its name). */
+  command: string[];
+  argv: ArgvLock;
 }
 
 export interface ApplyResult {
@@ -155,10 +164,10 @@ function plannedHooks(
   for (const hook of ["preRemove", "postRemove"] as const)
     for (const program of removed)
       for (const argv of hooksOf(previous, program, hook))
-        out.push({ program, hook, command: words(argv) });
+        out.push({ program, hook, command: words(argv), argv });
   for (const program of next.order.filter((p) => touched.has(p)))
     for (const argv of hooksOf(next, program, "postStart"))
-      out.push({ program, hook: "postStart", command: words(argv) });
+      out.push({ program, hook: "postStart", command: words(argv), argv });
   return out;
 }
 
@@ -407,16 +416,15 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
         }
         return undefined;
       };
-      const runHooks = async (hook: HookName): Promise<string | undefined> => {
-        for (const program of removedPrograms) {
-          for (const argv of hooksOf(previous, program, hook)) {
-            const failure = await runHook(
-              program,
-              hook,
-              onTarget(argv.map(resolvePrevious), targetHost),
-            );
-            if (failure) return failure;
-          }
+      // Removal hooks come from the plan, with the binaries of the generation that had them.
+      const runHooks = async (hook: "preRemove" | "postRemove"): Promise<string | undefined> => {
+        for (const h of plan.hooks.filter((p) => p.hook === hook)) {
+          const failure = await runHook(
+            h.program,
+            hook,
+            onTarget(h.argv.map(resolvePrevious), targetHost),
+          );
+          if (failure) return failure;
         }
         return undefined;
       };
@@ -524,34 +532,28 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
       const unhealthy = new Set(
         probes.filter((_, i) => result.health[i] && !result.health[i]!.ok).map((p) => p.program),
       );
-      const touched = new Set(
-        changes.programs.filter((p) => p.kind !== "removed").map((p) => p.name),
-      );
       const resolveNext = binResolver(next);
-      for (const program of next.order) {
-        if (!touched.has(program)) continue;
-        const commands = hooksOf(next, program, "postStart").map((argv) =>
-          onTarget(argv.map(resolveNext), targetHost),
-        );
-        let skip: string | undefined = unhealthy.has(program)
+      const failedPrograms = new Map<string, string>();
+      for (const h of plan.hooks.filter((p) => p.hook === "postStart")) {
+        const { program } = h;
+        const command = onTarget(h.argv.map(resolveNext), targetHost);
+        const skip = unhealthy.has(program)
           ? "not run: the program's health check failed"
-          : undefined;
-        for (const command of commands) {
-          if (skip) {
-            result.hooks.push({ program, hook: "postStart", command, ok: false, detail: skip });
-            continue;
-          }
-          const failure = await runHook(program, "postStart", command);
-          result.hooks.push({
-            program,
-            hook: "postStart",
-            command,
-            ok: !failure,
-            detail: failure ?? "exited 0",
-          });
-          // Later commands may build on earlier ones (pull, then warm up): stop at a failure.
-          if (failure) skip = "not run: an earlier postStart command failed";
+          : failedPrograms.get(program);
+        if (skip) {
+          result.hooks.push({ program, hook: "postStart", command, ok: false, detail: skip });
+          continue;
         }
+        const failure = await runHook(program, "postStart", command);
+        result.hooks.push({
+          program,
+          hook: "postStart",
+          command,
+          ok: !failure,
+          detail: failure ?? "exited 0",
+        });
+        // Later commands may build on earlier ones (pull, then warm up): stop at a failure.
+        if (failure) failedPrograms.set(program, "not run: an earlier postStart command failed");
       }
       const failedHooks = result.hooks.filter((h) => !h.ok);
       if (failedHooks.length)
