@@ -2,10 +2,10 @@
  * The installed packs as they are on disk (no network, no tarballs): what `packs list` and
  * `doctor` report. Kept apart from installing so that reading it loads nothing heavy.
  */
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { readTextIfPresent } from "../adapters/node-fs.js";
+import { sha256 } from "../emit/hash.js";
 import { packFolders, PACKS_DIR } from "../load/discover.js";
 import { readConfig } from "../load/index.js";
 import type { WorkspaceOptions } from "./workspace.js";
@@ -57,8 +57,11 @@ export function listPacks(options: WorkspaceOptions = {}): PackState[] {
     }
     const changed = Object.entries(manifest.files)
       .filter(([file, hash]) => {
-        const text = existsSync(join(dir, file)) ? readFileSync(join(dir, file)) : undefined;
-        return !text || createHash("sha256").update(text).digest("hex") !== hash;
+        try {
+          return sha256(readFileSync(join(dir, file))) !== hash;
+        } catch {
+          return true; // gone
+        }
       })
       .map(([file]) => file);
     out.push({

@@ -6,11 +6,12 @@
  * not load is not added. Nothing of a pack ever runs at install time: it has no scripts here.
  */
 import { createHash } from "node:crypto";
+import type { ReadEntry } from "tar";
+import { sha256 } from "../emit/hash.js";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import * as tar from "tar";
 import { writeFileAtomic } from "../adapters/atomic-write.js";
 import { withWorkspaceLock } from "../adapters/workspace-lock.js";
 import { removeConfigValue, setConfigValue } from "../config/edit.js";
@@ -22,8 +23,6 @@ import { packName } from "../schema/workspace.js";
 import { evaluateWorkspace } from "./workspace.js";
 import { PACK_MANIFEST, packDir, readManifest, type PackManifest } from "./pack-state.js";
 
-export { listPacks, PACK_MANIFEST } from "./pack-state.js";
-export type { PackState } from "./pack-state.js";
 import type { WorkspaceOptions } from "./workspace.js";
 import type { PackChange } from "./update.js";
 
@@ -180,14 +179,7 @@ export async function addPack(spec: string, options: PackOptions = {}): Promise<
       name,
       version,
       integrity,
-      files: Object.fromEntries(
-        files.map((f) => [
-          f,
-          createHash("sha256")
-            .update(readFileSync(join(staging, f)))
-            .digest("hex"),
-        ]),
-      ),
+      files: Object.fromEntries(files.map((f) => [f, sha256(readFileSync(join(staging, f)))])),
     };
     await writeFileAtomic(join(staging, PACK_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
     const replaced = readManifest(target)?.version;
@@ -256,14 +248,14 @@ async function unpack(bytes: Buffer, dir: string): Promise<string[]> {
   const taken: string[] = [];
   await pipeline(
     Readable.from(bytes),
-    tar.x({
+    (await import("tar")).x({
       cwd: dir,
       strip: 1,
       // node-tar already refuses absolute paths and `..`; this keeps only plain module files.
       filter: (path, entry) => {
         const rel = path.replace(/^[^/]+\//, "");
         const ok =
-          (entry as tar.ReadEntry).type === "File" && PACK_FILE.test(rel) && !rel.includes("..");
+          (entry as ReadEntry).type === "File" && PACK_FILE.test(rel) && !rel.includes("..");
         if (ok) taken.push(rel);
         return ok;
       },

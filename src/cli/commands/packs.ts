@@ -1,10 +1,14 @@
-import { addPack, listPacks, removePack, searchPacks } from "../../api/packs.js";
+import { listPacks } from "../../api/pack-state.js";
+import type * as Packs from "../../api/packs.js";
+
+/** The install code (and its tarball reader) is loaded only by the verbs that need it. */
+const packs = (): Promise<typeof Packs> => import("../../api/packs.js");
 import type { CommandContext } from "../context.js";
 import { colors, table, toJson } from "../render.js";
 
 export async function add(ctx: CommandContext, spec: string): Promise<void> {
   const { globals, output } = ctx;
-  const result = await addPack(spec, { workspace: globals.workspace });
+  const result = await (await packs()).addPack(spec, { workspace: globals.workspace });
   if (globals.json) {
     output.out(toJson(result));
     return;
@@ -19,7 +23,7 @@ export async function add(ctx: CommandContext, spec: string): Promise<void> {
 
 export async function remove(ctx: CommandContext, name: string): Promise<void> {
   const { globals, output } = ctx;
-  const result = await removePack(name, { workspace: globals.workspace });
+  const result = await (await packs()).removePack(name, { workspace: globals.workspace });
   if (globals.json) {
     output.out(toJson(result));
     return;
@@ -61,7 +65,7 @@ export async function list(ctx: CommandContext): Promise<void> {
 
 export async function search(ctx: CommandContext, text: string | undefined): Promise<void> {
   const { globals, output } = ctx;
-  const hits = await searchPacks(text ?? "", { workspace: globals.workspace });
+  const hits = await (await packs()).searchPacks(text ?? "", { workspace: globals.workspace });
   if (globals.json) {
     output.out(toJson({ packs: hits }));
     return;
