@@ -21,7 +21,8 @@ import type {
   ScheduleLock,
   ServiceLock,
 } from "../emit/lock-types.js";
-import { renderFile } from "../emit/files/render.js";
+import { FileRenderError, renderFile } from "../emit/files/render.js";
+import { profileArgResolver } from "../emit/previews.js";
 import { LaunchdRenderError, renderLaunchdPlist } from "../emit/launchd/plist.js";
 import {
   permissionCommands,
@@ -246,7 +247,9 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
     try {
       text = renderFile({ format, value });
     } catch (error) {
-      err("file-render", `file \`${target}\`: ${(error as Error).message}`);
+      // A value the format cannot hold is the module's to fix; anything else is a bug here.
+      if (!(error instanceof FileRenderError)) throw error;
+      err("file-render", `file \`${target}\`: ${error.message}`, error.hint);
       continue;
     }
     const lock: FileLock = { format, text, priority };
@@ -394,12 +397,16 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
   const where = (what: string, svc: string) => `service \`${svc}\`: ${what}`;
   for (const levelName of ["system", "home"] as const) {
     const lvl = levelName === "system" ? system : home;
+    // The same paths the previews show, so `check` tries exactly what `build --out` renders.
+    const argSite = {
+      host: host.name,
+      platform: host.platform,
+      user: host.user,
+      home: host.home,
+      level: levelName,
+    };
     const site = (arg: ArgvLock[number]) =>
-      typeof arg === "string"
-        ? arg
-        : levelName === "system"
-          ? `/run/current-system/sw/bin/${arg.bin}`
-          : `/etc/profiles/per-user/${host.user}/bin/${arg.bin}`;
+      typeof arg === "string" ? arg : profileArgResolver(arg, argSite);
     for (const [serviceName, svc] of Object.entries(lvl.services)) {
       try {
         if (host.platform === "nixos") renderSystemdService(svc, { resolveArg: site });

@@ -445,3 +445,19 @@ describe("what a module sees of its host", () => {
     expect(bad.ok).toBe(false);
   });
 });
+
+describe("a file its format cannot hold", () => {
+  it("is the module's error, with the renderer's fix", () => {
+    const p = defineProgram({
+      name: "tomlish",
+      description: "t",
+      config: () => ({ files: { "~/.config/t/config.toml": { toml: { when: null } } } }),
+    });
+    const r = evaluate(memoryWorkspace(hostsConfig({ pc: { programs: { tomlish: true } } }), [p]));
+    const [d] = r.diagnostics;
+    expect(d).toMatchObject({ code: "file-render", host: "pc" });
+    expect(d!.message).toMatch(/^file `~\/\.config\/t\/config\.toml`: cannot write toml file: /);
+    // The renderer says how to fix it; the diagnostic used to drop that.
+    expect(d!.hint).toMatch(/\S/);
+  });
+});

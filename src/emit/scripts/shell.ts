@@ -83,7 +83,7 @@ function checkPermission(p: PermissionLock): void {
 export function renderTmpfilesLine(p: PermissionLock): string {
   checkPermission(p);
   const escaped = p.path.replace(/[\\"%]/g, (c) => (c === "%" ? "%%" : `\\${c}`));
-  const path = /^[A-Za-z0-9_@%+:,./-]+$/.test(p.path) ? escaped : `"${escaped}"`;
+  const path = BARE_WORD.test(p.path) ? escaped : `"${escaped}"`;
   return [p.create ? "d" : "z", path, p.mode, p.owner, p.group ?? "-", "-"].join(" ");
 }
 
