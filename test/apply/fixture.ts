@@ -6,6 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NodeProcessRunner } from "../../src/adapters/node-runner.js";
+import { calls } from "../status/standins.js";
 
 export interface Fixture {
   root: string;
@@ -98,17 +99,7 @@ export function makeFixture(
     cache,
     runner,
     env,
-    calls: () => {
-      try {
-        return readFileSync(join(bin, "calls.log"), "utf8")
-          .trim()
-          .split("\n")
-          .filter(Boolean)
-          .map((l) => JSON.parse(l) as string[]);
-      } catch {
-        return [];
-      }
-    },
+    calls: () => calls(join(bin, "calls.log")),
     config: () => readFileSync(join(root, "setup-mac.jsonc"), "utf8"),
     setConfig: (text) => writeFileSync(join(root, "setup-mac.jsonc"), text),
   };

@@ -52,14 +52,18 @@ export function standins(dir: string, names: string[]): void {
 
 /** The argv every stand-in received, in order. */
 export function calls(log: string): string[][] {
+  let text: string;
   try {
-    return readFileSync(log, "utf8")
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as string[]);
-  } catch {
-    return [];
+    text = readFileSync(log, "utf8");
+  } catch (error) {
+    // No log yet means no calls; any other failure (a corrupt line, a wrong path) is the test's.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
   }
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as string[]);
 }
 
 export { cliAsync } from "../e2e/cli.js";
