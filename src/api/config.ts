@@ -90,6 +90,8 @@ async function edit(
   options: WorkspaceOptions,
   command: string,
   change: (text: string, hosts: string[]) => { text: string; dropped?: Record<string, unknown> },
+  /** An edit of the shared `defaults` is for no host: none is chosen (or asked for). */
+  scope: "hosts" | "defaults" = "hosts",
 ): Promise<EditResult> {
   const { root, path } = configPath(options);
   return withWorkspaceLock(
@@ -113,7 +115,7 @@ async function edit(
           }),
         );
       }
-      const hosts = editHosts(before, options.hosts, command);
+      const hosts = scope === "hosts" ? editHosts(before, options.hosts, command) : [];
       const { text, dropped = {} } = change(before, hosts);
       const result: EditResult = {
         hosts,
@@ -278,12 +280,17 @@ export async function setProgramOption(
 ): Promise<EditResult> {
   unknownPrograms([program], await knownPrograms(options));
   const path = splitKey(key);
-  return edit(options, `programs config ${program} set ${key}`, (text, hosts) => {
-    let out = text;
-    if (options.defaults) out = setOption(out, null, program, path, value);
-    else for (const host of hosts) out = setOption(out, host, program, path, value);
-    return { text: out };
-  });
+  return edit(
+    options,
+    `programs config ${program} set ${key}`,
+    (text, hosts) => {
+      let out = text;
+      if (options.defaults) out = setOption(out, null, program, path, value);
+      else for (const host of hosts) out = setOption(out, host, program, path, value);
+      return { text: out };
+    },
+    options.defaults ? "defaults" : "hosts",
+  );
 }
 
 /** Removes an option value, so the default (or the shared value) applies again. */
@@ -294,12 +301,17 @@ export async function unsetProgramOption(
 ): Promise<EditResult> {
   unknownPrograms([program], await knownPrograms(options));
   const path = splitKey(key);
-  return edit(options, `programs config ${program} unset ${key}`, (text, hosts) => {
-    let out = text;
-    if (options.defaults) out = unsetOption(out, null, program, path);
-    else for (const host of hosts) out = unsetOption(out, host, program, path);
-    return { text: out };
-  });
+  return edit(
+    options,
+    `programs config ${program} unset ${key}`,
+    (text, hosts) => {
+      let out = text;
+      if (options.defaults) out = unsetOption(out, null, program, path);
+      else for (const host of hosts) out = unsetOption(out, host, program, path);
+      return { text: out };
+    },
+    options.defaults ? "defaults" : "hosts",
+  );
 }
 
 /** The value written in the config (not merged) for a host or the defaults. */

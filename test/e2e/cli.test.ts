@@ -90,6 +90,26 @@ describe("the CLI on the bundled example", () => {
   });
 });
 
+describe("programs config --defaults", () => {
+  it("edits the shared defaults without choosing a host, on a machine that is none of them", () => {
+    const dir = copyExample();
+    // Two hosts and this machine is neither: a host edit would have to ask which one.
+    const noHost = { ...env, SETUP_MAC_HOST: "" };
+    const set = cli(
+      ["--workspace", dir, "programs", "config", "git", "set", "userName", "X Y", "--defaults"],
+      { env: noHost },
+    );
+    expect(set.stderr).toBe("");
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain("Set git.userName = X Y (defaults, for every host)");
+    expect(readFileSync(join(dir, "setup-mac.jsonc"), "utf8")).toContain('"userName": "X Y",');
+    const host = cli(["--workspace", dir, "programs", "config", "git", "set", "userName", "Z"], {
+      env: noHost,
+    });
+    expect(host.code).toBe(2);
+  });
+});
+
 describe("--timings", () => {
   it("reports the stages and the slowest modules on stderr, leaving stdout as it was", () => {
     const plain = cli(["--workspace", EXAMPLE, "check"], { env });

@@ -19,10 +19,12 @@ function report(ctx: CommandContext, result: EditResult, what: string): void {
   }
   const c = colors(output);
   for (const note of result.notes) output.out(c.yellow("note: ") + note);
+  // An edit of the shared defaults is for no host in particular.
+  const where = result.hosts.length ? result.hosts.join(", ") : "defaults, for every host";
   output.out(
     result.changed
-      ? c.green(`${what} (${result.hosts.join(", ")})`)
-      : c.dim(`nothing to change: ${what.toLowerCase()} already (${result.hosts.join(", ")})`),
+      ? c.green(`${what} (${where})`)
+      : c.dim(`nothing to change: ${what.toLowerCase()} already (${where})`),
   );
   for (const [host, list] of Object.entries(result.alsoEnabled)) {
     for (const p of list)
