@@ -4,6 +4,7 @@
  * hooks → health checks → record the generation. If the switch fails, the previous lock is put
  * back and nothing is recorded; the error names the step and the log.
  */
+import { readTextIfPresent } from "../adapters/node-fs.js";
 import { createWriteStream, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { sweepTempFiles, writeFileAtomic } from "../adapters/atomic-write.js";
@@ -319,12 +320,7 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
     }
 
     const generationNumber = nextGenerationNumber(root);
-    let previousLockText: string | null = null;
-    try {
-      previousLockText = readFileSync(lockPath, "utf8");
-    } catch {
-      previousLockText = null;
-    }
+    const previousLockText = readTextIfPresent(lockPath) ?? null;
     const previousConfigText = readFileSync(configPath, "utf8");
     mkdirSync(join(root, LOGS_DIR), { recursive: true });
     const logRel = `${LOGS_DIR}/${stamp(clock.now())}-${host}-${options.restore ? "rollback" : "apply"}.log`;

@@ -18,6 +18,7 @@ import type { Workspace } from "../load/index.js";
 import { errors, evaluateWorkspace } from "./workspace.js";
 import { timings } from "../adapters/timings.js";
 import { readTextIfPresent } from "../adapters/node-fs.js";
+import { compactUtc } from "../time.js";
 
 export interface BuildResult {
   lock: Lock;
@@ -51,10 +52,7 @@ export function keepCorruptLockAside(root: string, now: Date = new Date()): Kept
   if (text === undefined) return undefined;
   const parsed = parseLock(text);
   if (parsed.ok) return undefined;
-  const stamp = now
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
+  const stamp = compactUtc(now);
   let aside = `${LOCK_FILE}.corrupt-${stamp}`;
   for (let n = 2; existsSync(join(root, aside)); n++) aside = `${LOCK_FILE}.corrupt-${stamp}-${n}`;
   // Exclusive: an earlier copy is never overwritten, even in a race with another process.

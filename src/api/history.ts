@@ -2,6 +2,8 @@
  * Generations, diff and rollback: what was applied when, what would change now, and going back —
  * a whole host to generation N, or one program's settings alone.
  */
+import { LOCK_FILE } from "../emit/lock.js";
+import { readTextIfPresent } from "../adapters/node-fs.js";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { HostChanges } from "../apply/changes.js";
@@ -115,12 +117,9 @@ function previousOf(root: string, host: string): number | undefined {
 
 /** The workspace's lock as it is on disk, if it is there and readable (a corrupt one is left alone). */
 function currentLock(root: string): Lock | undefined {
-  try {
-    const parsed = parseLock(readFileSync(join(root, "setup-mac.lock.json"), "utf8"));
-    return parsed.ok ? parsed.lock : undefined;
-  } catch {
-    return undefined;
-  }
+  const text = readTextIfPresent(join(root, LOCK_FILE));
+  const parsed = text === undefined ? undefined : parseLock(text);
+  return parsed?.ok ? parsed.lock : undefined;
 }
 
 /**
@@ -312,9 +311,14 @@ export async function systemRollback(
   const lock = currentLock(root);
   if (!lock)
     throw new SetupMacError(
-      diagnostic("no-lock", "there is no setup-mac.lock.json", {
-        hint: "run `setup-mac build` first",
-      }),
+      diagnostic(
+        "no-lock",
+        `there is no readable ${LOCK_FILE} in ${root}: the system rollback needs it to know the host's platform`,
+        {
+          location: { file: LOCK_FILE },
+          hint: "run `setup-mac build` first (it keeps an unreadable lock aside and writes a new one)",
+        },
+      ),
     );
   const host = pickHost(Object.keys(lock.hosts), options.host, {
     verb: "programs rollback --system",

@@ -13,7 +13,7 @@ import type { ItemChanges } from "../apply/changes.js";
 import { hostChanges } from "../apply/changes.js";
 import { binResolver, hostProbes, probeDeps } from "../apply/runtime.js";
 import { lastGeneration } from "../apply/store.js";
-import type { ArgLock, HostLock, Lock, ProbeLock, ProgramLock } from "../emit/lock-types.js";
+import type { ArgLock, HostLock, ProbeLock, ProgramLock } from "../emit/lock-types.js";
 import type { FileSystem, ProcessRunner } from "../ports/index.js";
 import { fileDrift } from "../probe/drift.js";
 import type { ProbeDeps, ServiceTarget } from "../probe/health.js";
@@ -252,7 +252,7 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
   });
   const declared = computed.lock.hosts[host]!;
   const last = lastGeneration(computed.root, host);
-  const applied = last ? (JSON.parse(last.lock) as Lock).hosts[host] : undefined;
+  const applied = last?.lockData.hosts[host];
 
   const changes = new Map(hostChanges(host, applied, declared).programs.map((c) => [c.name, c]));
   const names = [
@@ -444,7 +444,7 @@ export async function statusAll(
     .map((host): HostOverview => {
       const declared = computed.lock.hosts[host]!;
       const last = lastGeneration(computed.root, host);
-      const applied = last ? (JSON.parse(last.lock) as Lock).hosts[host] : undefined;
+      const applied = last?.lockData.hosts[host];
       const changes = hostChanges(host, applied, declared).programs;
       const count = (kind: "added" | "changed" | "removed") =>
         changes.filter((c) => c.kind === kind).length;

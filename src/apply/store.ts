@@ -4,6 +4,8 @@
  * written under a temporary name and renamed into place, so it exists whole or not at all.
  * Corrupt records are reported with how to recover and are never overwritten.
  */
+import { CONFIG_FILE } from "../load/config.js";
+import { LOCK_FILE } from "../emit/lock.js";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../adapters/atomic-write.js";
@@ -87,13 +89,11 @@ export function listGenerations(root: string): GenerationList {
       }
       const incomplete = recordProblem(record, Number(name));
       if (incomplete) throw new Error(incomplete);
-      for (const part of ["setup-mac.jsonc", "setup-mac.lock.json"]) {
+      for (const part of [CONFIG_FILE, LOCK_FILE]) {
         if (!existsSync(join(root, GENERATIONS_DIR, name, part)))
           throw new Error(`${part} is missing`);
       }
-      const lock = parseLock(
-        readFileSync(join(root, GENERATIONS_DIR, name, "setup-mac.lock.json"), "utf8"),
-      );
+      const lock = parseLock(readFileSync(join(root, GENERATIONS_DIR, name, LOCK_FILE), "utf8"));
       if (!lock.ok)
         throw new Error(`its setup-mac.lock.json is unreadable: ${lock.diagnostics[0]!.message}`);
       generations.push(record);
@@ -135,10 +135,10 @@ export function readGeneration(root: string, number: number): Generation | undef
       readFileSync(join(dir, "generation.json"), "utf8"),
     ) as GenerationRecord;
     if (record.format !== GENERATION_FORMAT || recordProblem(record, number)) return undefined;
-    const lock = readFileSync(join(dir, "setup-mac.lock.json"), "utf8");
+    const lock = readFileSync(join(dir, LOCK_FILE), "utf8");
     const parsed = parseLock(lock);
     if (!parsed.ok) return undefined;
-    const config = readFileSync(join(dir, "setup-mac.jsonc"), "utf8");
+    const config = readFileSync(join(dir, CONFIG_FILE), "utf8");
     return { record, dir, config, lock, lockData: parsed.lock };
   } catch {
     return undefined;
@@ -175,8 +175,8 @@ export async function recordGeneration(
   const base = join(root, GENERATIONS_DIR);
   const tmp = join(base, `.tmp-${number}-${process.pid}`);
   mkdirSync(tmp, { recursive: true });
-  await writeFileAtomic(join(tmp, "setup-mac.jsonc"), files.config);
-  await writeFileAtomic(join(tmp, "setup-mac.lock.json"), files.lock);
+  await writeFileAtomic(join(tmp, CONFIG_FILE), files.config);
+  await writeFileAtomic(join(tmp, LOCK_FILE), files.lock);
   await writeFileAtomic(join(tmp, "generation.json"), JSON.stringify(full, null, 2) + "\n");
   renameSync(tmp, join(base, String(number)));
   return full;

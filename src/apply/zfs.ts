@@ -3,6 +3,7 @@
  * named `<dataset>@setup-mac-g<generation>-<UTC time>` so they can be found, and each dataset's
  * retention (`snapshots.keep`) applied to older setup-mac snapshots. Through the runner only.
  */
+import { compactUtc } from "../time.js";
 import type { DatasetLock } from "../emit/lock-types.js";
 import type { ProcessRunner } from "../ports/index.js";
 import { onTarget } from "./platform.js";
@@ -26,14 +27,6 @@ export class SnapshotError extends Error {
   ) {
     super(`\`${argv.join(" ")}\` failed for ${dataset}: ${detail}`);
   }
-}
-
-/** `20261125T210512Z` */
-export function snapshotStamp(date: Date): string {
-  return date
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
 }
 
 /** Snapshots each dataset (skipping ones that do not exist yet) and prunes old setup-mac snapshots. */
@@ -66,7 +59,7 @@ export async function snapshotDatasets(
       });
       continue;
     }
-    const snapshot = `${ds.dataset}@${SNAPSHOT_PREFIX}g${options.generation}-${snapshotStamp(options.now)}`;
+    const snapshot = `${ds.dataset}@${SNAPSHOT_PREFIX}g${options.generation}-${compactUtc(options.now)}`;
     const argv = onTarget(["zfs", "snapshot", snapshot], targetHost);
     const made = await runner.run(argv, { timeoutMs });
     if (made.exitCode !== 0) {
