@@ -24,6 +24,8 @@ export interface PickOptions {
   file?: string;
   /** This machine's name as a host (`SETUP_MAC_HOST`); default: that variable, else the host name. */
   localHost?: string;
+  /** This machine's host name (default: the system's), as the verb itself uses it. */
+  hostname?: string;
 }
 
 function unknownHost(host: string, known: string[], file: string): SetupMacError {
@@ -56,7 +58,7 @@ export function pickHosts(
   }
   if (hosts.length === 1) return hosts;
   const me = localName({
-    hostname: hostname(),
+    hostname: options.hostname ?? hostname(),
     override: options.localHost ?? process.env.SETUP_MAC_HOST,
   });
   if (hosts.includes(me)) return [me];

@@ -18,7 +18,7 @@ import type { FileSystem, ProcessRunner } from "../ports/index.js";
 import { fileDrift } from "../probe/drift.js";
 import type { ProbeDeps, ServiceTarget } from "../probe/health.js";
 import { runProbes } from "../probe/health.js";
-import { findExecutable, isLocalHost, localName } from "../probe/local.js";
+import { findExecutable, localName } from "../probe/local.js";
 import { pickHost } from "./hosts.js";
 import { computeBuild } from "./build.js";
 import type { WorkspaceOptions } from "./workspace.js";
@@ -249,42 +249,23 @@ export async function status(options: StatusOptions = {}): Promise<StatusResult>
   const host = pickHost(Object.keys(computed.lock.hosts), options.host, {
     verb: "programs status",
     ...(options.localHost ? { localHost: options.localHost } : {}),
+    ...(options.hostname ? { hostname: options.hostname } : {}),
   });
   const declared = computed.lock.hosts[host]!;
   const last = lastGeneration(computed.root, host);
   const applied = last?.lockData.hosts[host];
 
-  const changes = new Map(hostChanges(host, applied, declared).programs.map((c) => [c.name, c]));
-  const names = [
-    ...new Set([...Object.keys(declared.programs), ...Object.keys(applied?.programs ?? {})]),
-  ].sort();
-  const programs: ProgramStatus[] = names.map((name) => {
-    const change = changes.get(name);
-    const config: ConfigState = !applied
-      ? "not-applied"
-      : !change
-        ? "in-sync"
-        : change.kind === "added"
-          ? "not-applied"
-          : change.kind === "removed"
-            ? "removed"
-            : "changed";
-    return {
-      name,
-      config,
-      ...(config === "changed" ? { changes: change!.aspects } : {}),
-      findings: [],
-    };
-  });
+  const programs: ProgramStatus[] = configStates(host, applied, declared).map((p) => ({
+    ...p,
+    findings: [],
+  }));
 
+  // The same name pickHost chose by, so "this machine" means one thing throughout.
   const machine = localName({
     hostname: options.hostname ?? osHostname(),
-    override: options.localHost,
+    override: options.localHost ?? process.env.SETUP_MAC_HOST,
   });
-  const local = isLocalHost(host, {
-    hostname: options.hostname ?? osHostname(),
-    override: options.localHost,
-  });
+  const local = machine === host;
   // The machine has what was applied; before any apply, compare with the declared plan (it may
   // have been switched by hand).
   const liveLock = applied ?? declared;
@@ -439,33 +420,53 @@ export async function statusAll(
   options: Pick<StatusOptions, "workspace" | "cacheDir" | "localHost" | "hostname"> = {},
 ): Promise<{ hosts: HostOverview[]; ok: boolean }> {
   const computed = await computeBuild(options);
+  const machine = localName({
+    hostname: options.hostname ?? osHostname(),
+    override: options.localHost ?? process.env.SETUP_MAC_HOST,
+  });
   const hosts = Object.keys(computed.lock.hosts)
     .sort()
     .map((host): HostOverview => {
       const declared = computed.lock.hosts[host]!;
       const last = lastGeneration(computed.root, host);
-      const applied = last?.lockData.hosts[host];
-      const changes = hostChanges(host, applied, declared).programs;
-      const count = (kind: "added" | "changed" | "removed") =>
-        changes.filter((c) => c.kind === kind).length;
-      const total = Object.keys(declared.programs).length;
-      const notApplied = applied ? count("added") : total;
-      const changed = applied ? count("changed") : 0;
-      const removed = applied ? count("removed") : 0;
+      const states = configStates(host, last?.lockData.hosts[host], declared);
+      const count = (state: ConfigState) => states.filter((s) => s.config === state).length;
       return {
         host,
         platform: declared.platform,
-        local: isLocalHost(host, {
-          hostname: options.hostname ?? osHostname(),
-          override: options.localHost,
-        }),
+        local: machine === host,
         ...(last ? { applied: { generation: last.record.number, time: last.record.time } } : {}),
-        inSync: total - notApplied - changed,
-        changed,
-        notApplied,
-        removed,
-        ok: notApplied + changed + removed === 0,
+        inSync: count("in-sync"),
+        changed: count("changed"),
+        notApplied: count("not-applied"),
+        removed: count("removed"),
+        ok: states.every((s) => s.config === "in-sync"),
       };
     });
   return { hosts, ok: hosts.every((h) => h.ok) };
+}
+
+/** Each program's declared state against what was last applied: the one rule both views share. */
+function configStates(
+  host: string,
+  applied: HostLock | undefined,
+  declared: HostLock,
+): Omit<ProgramStatus, "findings">[] {
+  const changes = new Map(hostChanges(host, applied, declared).programs.map((c) => [c.name, c]));
+  const names = [
+    ...new Set([...Object.keys(declared.programs), ...Object.keys(applied?.programs ?? {})]),
+  ].sort();
+  return names.map((name) => {
+    const change = changes.get(name);
+    const config: ConfigState = !applied
+      ? "not-applied"
+      : !change
+        ? "in-sync"
+        : change.kind === "added"
+          ? "not-applied"
+          : change.kind === "removed"
+            ? "removed"
+            : "changed";
+    return { name, config, ...(config === "changed" ? { changes: change!.aspects } : {}) };
+  });
 }

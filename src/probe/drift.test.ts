@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { FileLock } from "../emit/lock-types.js";
 import { fileDrift, firstMismatch } from "./drift.js";
-import { findExecutable, isLocalHost } from "./local.js";
+import { findExecutable, localName } from "./local.js";
 
 const whole: FileLock = { format: "text", text: "a\nb\nc\n", priority: 100 };
 const merged: FileLock = {
@@ -60,9 +60,10 @@ describe("fileDrift", () => {
 
 describe("local machine", () => {
   it("is the host by short host name, or by an explicit name", () => {
-    expect(isLocalHost("evo-x2", { hostname: "evo-x2.lan" })).toBe(true);
-    expect(isLocalHost("evo-x2", { hostname: "vm" })).toBe(false);
-    expect(isLocalHost("evo-x2", { hostname: "vm", override: "evo-x2" })).toBe(true);
+    expect(localName({ hostname: "evo-x2.lan" })).toBe("evo-x2");
+    expect(localName({ hostname: "vm" })).toBe("vm");
+    expect(localName({ hostname: "vm", override: "evo-x2" })).toBe("evo-x2");
+    expect(localName({ hostname: "vm", override: "" })).toBe("vm");
   });
 
   it("finds executables on a PATH list", () => {

@@ -17,11 +17,6 @@ export function localName(id: LocalIdentity): string {
   return id.override || id.hostname.split(".")[0]!;
 }
 
-/** Whether `host` is this machine. */
-export function isLocalHost(host: string, id: LocalIdentity): boolean {
-  return localName(id) === host;
-}
-
 /** Looks `name` up on a `PATH`-style list of folders; a name with a slash is checked as it is. */
 export function findExecutable(
   name: string,
