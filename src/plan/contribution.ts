@@ -189,7 +189,11 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
   const absolute = (path: string, what: string): string | undefined => {
     const checked = checkAbsolutePath(path, host.home);
     if (!checked.ok) {
-      err("invalid-path", `${what} \`${JSON.stringify(path).slice(1, -1)}\` ${checked.problem}`);
+      err(
+        "invalid-path",
+        `${what} \`${JSON.stringify(path).slice(1, -1)}\` ${checked.problem}`,
+        "use an absolute path (`/…`, or `~/…` for the user's home) without `..`, line breaks or NUL bytes",
+      );
       return undefined;
     }
     return checked.path;
@@ -240,6 +244,7 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
       err(
         "invalid-file-merge",
         `file \`${target}\`: \`merge\` needs a structured format (json, yaml or toml), not ${format}`,
+        "drop `merge` (setup-mac then owns the whole file), or give the content as json, yaml or toml",
       );
       continue;
     }
@@ -310,6 +315,7 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
       err(
         "invalid-path",
         `permission path \`${JSON.stringify(path).slice(1, -1)}\` ${checked.problem}`,
+        "set permissions only on files and folders the program owns, by absolute path or `~/…`",
       );
       continue;
     }
@@ -382,6 +388,7 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
         err(
           "invalid-option-path",
           `raw ${target} option path \`${path}\` is not an attribute path like \`services.tailscale.enable\``,
+          'separate names with dots and quote a name that holds dots or slashes: `home.file."a.txt".text` (no empty names, no `..`)',
         );
         continue;
       }
@@ -429,7 +436,11 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
           renderArgv(argv.map(site));
         } catch (error) {
           if (!(error instanceof ShellRenderError)) throw error;
-          err("hook-unrepresentable", `hook \`${hook}\`: ${error.message}`);
+          err(
+            "hook-unrepresentable",
+            `hook \`${hook}\`: ${error.message}`,
+            "give the hook a non-empty argv whose arguments hold no NUL byte",
+          );
         }
       }
     }
@@ -439,7 +450,11 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
         else permissionCommands(permission);
       } catch (error) {
         if (!(error instanceof ShellRenderError)) throw error;
-        err("permission-unrepresentable", error.message);
+        err(
+          "permission-unrepresentable",
+          error.message,
+          'use an absolute path without line breaks or control characters and an octal mode like "0750"',
+        );
       }
     }
   }

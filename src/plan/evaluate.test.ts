@@ -461,3 +461,29 @@ describe("a file its format cannot hold", () => {
     expect(d!.hint).toMatch(/\S/);
   });
 });
+
+describe("every problem in what a module returns says how to fix it", () => {
+  it("paths, merges, permissions and raw option paths carry a fix", () => {
+    const p = defineProgram({
+      name: "sloppy",
+      description: "t",
+      config: () => ({
+        files: { "~/.config/s/a.ini": { ini: { a: { b: "c" } }, merge: true } },
+        services: {
+          server: { command: ["s"], scope: "user", workingDirectory: "relative/dir" },
+        },
+        permissions: { "/etc": { mode: "0755" } },
+        nixos: { 'home.file."unterminated': true },
+      }),
+    });
+    const r = evaluate(memoryWorkspace(hostsConfig({ pc: { programs: { sloppy: true } } }), [p]));
+    const codes = r.diagnostics.map((d) => d.code).sort();
+    expect(codes).toEqual([
+      "invalid-file-merge",
+      "invalid-option-path",
+      "invalid-path",
+      "invalid-path",
+    ]);
+    for (const d of r.diagnostics) expect(d.hint, d.code).toMatch(/\S/);
+  });
+});
