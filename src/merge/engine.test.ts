@@ -90,13 +90,6 @@ describe("lists", () => {
     const r = mergeDefinitions([def(["a"]), def(mkForce(["b"]), "b.ts")]);
     expect(r.value).toEqual(["b"]);
   });
-
-  it("de-duplicates when asked", () => {
-    const r = mergeDefinitions([def(["a", "b"]), def(["b", "c"], "b.ts")], {
-      uniqueLists: () => true,
-    });
-    expect(r.value).toEqual(["a", "b", "c"]);
-  });
 });
 
 describe("atomic values", () => {

@@ -59,8 +59,6 @@ export interface MergeResult {
 export interface MergeOptions {
   /** Paths (as `pathKey`) whose values are atomic: one owner, never merged inside. */
   atomic?: (path: string[]) => boolean;
-  /** De-duplicate list items (packages). */
-  uniqueLists?: (path: string[]) => boolean;
 }
 
 interface Def {
@@ -226,13 +224,7 @@ function mergeList(defs: Def[], path: string[], state: MergeState): unknown[] {
   });
   // Stable: equal orders keep definition order.
   chunks.sort((a, b) => a.order - b.order || a.def.index - b.def.index);
-  let items: unknown[] = chunks.flatMap((c) => c.items.map(strip));
-  if (state.options.uniqueLists?.(path)) {
-    const unique: unknown[] = [];
-    for (const item of items)
-      if (!unique.some((u) => isDeepStrictEqual(u, item))) unique.push(item);
-    items = unique;
-  }
+  const items: unknown[] = chunks.flatMap((c) => c.items.map(strip));
   state.provenance.set(pathKey(path), {
     priority: best,
     from: chunks.filter((c) => c.items.length > 0).map((c) => c.def.source),

@@ -192,18 +192,7 @@ export function resolveHost(
 
 /** "the host enables it" / "git ← vscode (enabled by the host)". */
 export function explainEnabled(name: string, enabled: ReadonlyMap<string, EnabledBy>): string {
-  const chain: string[] = [name];
-  const seen = new Set(chain);
-  let current = name;
-  for (;;) {
-    const reason = enabled.get(current);
-    if (!reason || "host" in reason) break;
-    const next = reason.requiredBy.find((r) => !seen.has(r));
-    if (!next) break;
-    chain.push(next);
-    seen.add(next);
-    current = next;
-  }
+  const chain = requireChain(name, enabled);
   if (chain.length === 1) return "the host enables it";
   return `${chain
     .slice(1)
@@ -211,17 +200,22 @@ export function explainEnabled(name: string, enabled: ReadonlyMap<string, Enable
     .join(", ")} (\`${chain[chain.length - 1]}\` is enabled by the host)`;
 }
 
-function rootCause(name: string, enabled: ReadonlyMap<string, EnabledBy>): string {
-  let current = name;
-  const seen = new Set<string>([name]);
+/** From `name` up the `requires` it is on through, to what the host enabled (no repeats). */
+function requireChain(name: string, enabled: ReadonlyMap<string, EnabledBy>): string[] {
+  const chain = [name];
+  const seen = new Set(chain);
   for (;;) {
-    const reason = enabled.get(current);
-    if (!reason || "host" in reason) return current;
+    const reason = enabled.get(chain[chain.length - 1]!);
+    if (!reason || "host" in reason) return chain;
     const next = reason.requiredBy.find((r) => !seen.has(r));
-    if (!next) return current;
+    if (!next) return chain;
+    chain.push(next);
     seen.add(next);
-    current = next;
   }
+}
+
+function rootCause(name: string, enabled: ReadonlyMap<string, EnabledBy>): string {
+  return requireChain(name, enabled).at(-1)!;
 }
 
 /**
