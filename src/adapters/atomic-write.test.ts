@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import {
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -12,7 +13,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { sweepTempFiles, writeFileAtomic } from "./atomic-write.js";
+import { swapInFolder, sweepTempFiles, writeFileAtomic } from "./atomic-write.js";
 
 let dir: string;
 beforeEach(() => {
@@ -132,5 +133,32 @@ describe("sweepTempFiles", () => {
 
   it("returns nothing for a missing directory", async () => {
     expect(await sweepTempFiles(join(dir, "missing"), "x")).toEqual([]);
+  });
+});
+
+describe("swapInFolder", () => {
+  it("swaps a folder in whole, can put the previous back, and leaves nothing when fill fails", async () => {
+    const parent = mkdtempSync(join(tmpdir(), "sm-swap-"));
+    const target = join(parent, "site");
+    const read = () => readFileSync(join(target, "f"), "utf8");
+    // A staging folder a killed run left behind is swept.
+    mkdirSync(join(parent, ".site.next-1"));
+    (await swapInFolder(target, async (d) => writeFileSync(join(d, "f"), "one"))).commit();
+    expect(read()).toBe("one");
+
+    const second = await swapInFolder(target, async (d) => writeFileSync(join(d, "f"), "two"));
+    expect(read()).toBe("two");
+    second.restore();
+    expect(read()).toBe("one");
+
+    await expect(
+      swapInFolder(target, async (d) => {
+        writeFileSync(join(d, "f"), "half");
+        throw new Error("fill failed");
+      }),
+    ).rejects.toThrow("fill failed");
+    expect(read()).toBe("one");
+    expect(readdirSync(parent)).toEqual(["site"]);
+    rmSync(parent, { recursive: true, force: true });
   });
 });

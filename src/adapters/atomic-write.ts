@@ -2,9 +2,9 @@
  * Atomic file replacement (write a temp file, fsync, rename) through `write-file-atomic`, and the
  * clean-up of the temp files it leaves behind when the process is killed mid-write.
  */
-import { renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { readdir, stat, unlink } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import writeFileAtomicImpl from "write-file-atomic";
 
 /** Options for {@link writeFileAtomic}. */
@@ -89,4 +89,49 @@ export function writeCacheFile(path: string, data: string): void {
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, path);
+}
+
+/** A folder swapped in by {@link swapInFolder}: keep it, or put the previous one back. */
+export interface SwappedFolder {
+  /** Removes the previous folder for good. */
+  commit(): void;
+  /** Removes the new folder and puts the previous one back (or none, if there was none). */
+  restore(): void;
+}
+
+/**
+ * Replaces the folder `target` whole: `fill` writes the new content into a hidden staging folder
+ * next to it (`.<name>.next-<pid>`), which is then renamed into place while the previous folder
+ * waits as `.<name>.old-<pid>` for `commit` or `restore`. Readers never see half a folder, and
+ * staging or previous folders left by a process that was killed are removed first (callers hold
+ * the workspace lock, or own the target alone). When `fill` throws, nothing has changed.
+ */
+export async function swapInFolder(
+  target: string,
+  fill: (dir: string) => Promise<void>,
+): Promise<SwappedFolder> {
+  const parent = dirname(target);
+  const name = basename(target);
+  const staging = join(parent, `.${name}.next-${process.pid}`);
+  const previous = join(parent, `.${name}.old-${process.pid}`);
+  for (const entry of existsSync(parent) ? readdirSync(parent) : [])
+    if (entry.startsWith(`.${name}.next-`) || entry.startsWith(`.${name}.old-`))
+      rmSync(join(parent, entry), { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    await fill(staging);
+  } catch (error) {
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
+  const hadPrevious = existsSync(target);
+  if (hadPrevious) renameSync(target, previous);
+  renameSync(staging, target);
+  return {
+    commit: () => rmSync(previous, { recursive: true, force: true }),
+    restore: () => {
+      rmSync(target, { recursive: true, force: true });
+      if (hadPrevious) renameSync(previous, target);
+    },
+  };
 }

@@ -2,18 +2,10 @@
  * `docs build` and `docs serve`: the documentation site of a workspace's programs (see
  * emit/docs.ts), written into a folder of its own and served from there on this machine only.
  */
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { dirname, extname, join, relative, resolve, sep } from "node:path";
-import { writeFileAtomic } from "../adapters/atomic-write.js";
+import { swapInFolder } from "../adapters/atomic-write.js";
 import { renderDocs, type DocsProgram } from "../emit/docs.js";
 import { diagnostic, SetupMacError } from "../errors/index.js";
 import { parseConfig } from "../load/config.js";
@@ -95,24 +87,16 @@ async function replaceFolder(out: string, files: Map<string, string>): Promise<v
         ),
       );
   }
-  const next = `${out}.next-${process.pid}`;
-  rmSync(next, { recursive: true, force: true });
-  for (const [path, text] of [
-    ...files,
-    [
-      DOCS_MARKER,
-      "A documentation site written by `setup-mac docs build`; rebuilding replaces this folder.\n",
-    ] as const,
-  ]) {
-    const target = join(next, path);
-    mkdirSync(dirname(target), { recursive: true });
-    await writeFileAtomic(target, text);
-  }
-  const old = `${out}.old-${process.pid}`;
-  if (existsSync(out)) renameSync(out, old);
-  mkdirSync(dirname(out), { recursive: true });
-  renameSync(next, out);
-  rmSync(old, { recursive: true, force: true });
+  const marker =
+    "A documentation site written by `setup-mac docs build`; rebuilding replaces this folder.\n";
+  // The staging folder is unseen until the swap: plain writes, no fsync per file.
+  const swapped = await swapInFolder(out, async (dir) => {
+    for (const [path, text] of [...files, [DOCS_MARKER, marker] as const]) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), text);
+    }
+  });
+  swapped.commit();
 }
 
 const TYPES: Record<string, string> = {

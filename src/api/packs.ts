@@ -8,11 +8,11 @@
 import { createHash } from "node:crypto";
 import type { ReadEntry } from "tar";
 import { sha256 } from "../emit/hash.js";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { basename, dirname, join, relative, resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { writeFileAtomic } from "../adapters/atomic-write.js";
+import { swapInFolder, writeFileAtomic } from "../adapters/atomic-write.js";
 import { withWorkspaceLock } from "../adapters/workspace-lock.js";
 import { removeConfigValue, setConfigValue } from "../config/edit.js";
 import type { Diagnostic } from "../errors/index.js";
@@ -158,36 +158,24 @@ export async function addPack(spec: string, options: PackOptions = {}): Promise<
     const configBefore = readFileSync(configPath, "utf8");
     readConfig(root, configBefore); // a broken config is reported before anything changes
     const target = packDir(root, name);
-    // Hidden names: discovery never takes these for packs while they exist.
-    const staging = join(dirname(target), `.${basename(target)}.next-${process.pid}`);
-    const previous = join(dirname(target), `.${basename(target)}.old-${process.pid}`);
-    // Leftovers of an add that was killed half-way (this lock keeps out any running one).
-    for (const entry of existsSync(dirname(target)) ? readdirSync(dirname(target)) : [])
-      if (
-        entry.startsWith(`.${basename(target)}.next-`) ||
-        entry.startsWith(`.${basename(target)}.old-`)
-      )
-        rmSync(join(dirname(target), entry), { recursive: true, force: true });
-    const files = await unpack(bytes, staging);
-    if (!files.some((f) => f.endsWith(".ts") && !f.split("/").some((p) => p.startsWith("_")))) {
-      rmSync(staging, { recursive: true, force: true });
-      throw usage(
-        `${name}@${version} has no program modules under programs/: it is not a setup-mac pack`,
-      );
-    }
-    const manifest: PackManifest = {
-      name,
-      version,
-      integrity,
-      files: Object.fromEntries(files.map((f) => [f, sha256(readFileSync(join(staging, f)))])),
-    };
-    await writeFileAtomic(join(staging, PACK_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
     const replaced = readManifest(target)?.version;
-
-    // Swap it in, pin it, and make sure the workspace still loads; otherwise put everything back.
-    mkdirSync(dirname(target), { recursive: true });
-    if (existsSync(target)) renameSync(target, previous);
-    renameSync(staging, target);
+    // Swap it in (the staging folders are hidden: discovery never takes them for packs), pin
+    // it, and make sure the workspace still loads; otherwise put everything back.
+    let files: string[] = [];
+    const swapped = await swapInFolder(target, async (staging) => {
+      files = await unpack(bytes, staging);
+      if (!files.some((f) => f.endsWith(".ts") && !f.split("/").some((p) => p.startsWith("_"))))
+        throw usage(
+          `${name}@${version} has no program modules under programs/: it is not a setup-mac pack`,
+        );
+      const manifest: PackManifest = {
+        name,
+        version,
+        integrity,
+        files: Object.fromEntries(files.map((f) => [f, sha256(readFileSync(join(staging, f)))])),
+      };
+      writeFileSync(join(staging, PACK_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    });
     const configAfter = setConfigValue(configBefore, ["packs", name], { version, integrity });
     await writeFileAtomic(configPath, configAfter);
     let problems: Diagnostic[];
@@ -205,8 +193,7 @@ export async function addPack(spec: string, options: PackOptions = {}): Promise<
       if (!(error instanceof SetupMacError)) throw error;
     }
     if (problems.length) {
-      rmSync(target, { recursive: true, force: true });
-      if (existsSync(previous)) renameSync(previous, target);
+      swapped.restore();
       await writeFileAtomic(configPath, configBefore);
       throw new SetupMacError(
         problems.concat(
@@ -220,7 +207,7 @@ export async function addPack(spec: string, options: PackOptions = {}): Promise<
         ),
       );
     }
-    rmSync(previous, { recursive: true, force: true });
+    swapped.commit();
     return { name, version, integrity, files, programs, ...(replaced ? { replaced } : {}) };
   });
 }
