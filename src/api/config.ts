@@ -89,7 +89,12 @@ async function validateEdit(
 async function edit(
   options: WorkspaceOptions,
   command: string,
-  change: (text: string, hosts: string[]) => { text: string; dropped?: Record<string, unknown> },
+  change: (
+    text: string,
+    hosts: string[],
+  ) =>
+    | { text: string; dropped?: Record<string, unknown> }
+    | Promise<{ text: string; dropped?: Record<string, unknown> }>,
   /** An edit of the shared `defaults` is for no host: none is chosen (or asked for). */
   scope: "hosts" | "defaults" = "hosts",
 ): Promise<EditResult> {
@@ -116,7 +121,7 @@ async function edit(
         );
       }
       const hosts = scope === "hosts" ? editHosts(before, options.hosts, command) : [];
-      const { text, dropped = {} } = change(before, hosts);
+      const { text, dropped = {} } = await change(before, hosts);
       const result: EditResult = {
         hosts,
         changed: text !== before,
@@ -193,28 +198,26 @@ export async function disablePrograms(
   options: WorkspaceOptions & { keepFalse?: boolean } = {},
 ): Promise<EditResult> {
   unknownPrograms(names, await knownPrograms(options));
-  const root = resolve(options.workspace ?? ".");
-  let needFalse = new Map<string, Set<string>>();
-  if (!options.keepFalse) {
-    // Find, per host, which of these would still be on through `requires` once removed.
-    const text = readFileSync(join(root, CONFIG_FILE), "utf8");
-    const hosts = editHosts(text, options.hosts, `programs disable ${names.join(" ")}`);
-    let removed = text;
-    for (const host of hosts)
-      for (const name of names) removed = setProgramEnabled(removed, host, name, false);
-    const evaluated = await evaluateWorkspace({
-      ...options,
-      hosts: undefined,
-      configText: removed,
-    }).catch(() => undefined);
-    needFalse = new Map(
-      hosts.map((h) => [
-        h,
-        new Set(names.filter((n) => evaluated?.evaluation.hosts.get(h)?.enabled.has(n))),
-      ]),
-    );
-  }
-  return edit(options, `programs disable ${names.join(" ")}`, (text, hosts) => {
+  return edit(options, `programs disable ${names.join(" ")}`, async (text, hosts) => {
+    // Which of these would still be on through `requires` once their entries go: those stay as
+    // an explicit `false`. Worked out under the workspace lock, on the text being edited.
+    let needFalse = new Map<string, Set<string>>();
+    if (!options.keepFalse) {
+      let removed = text;
+      for (const host of hosts)
+        for (const name of names) removed = setProgramEnabled(removed, host, name, false);
+      const evaluated = await evaluateWorkspace({
+        ...options,
+        hosts: undefined,
+        configText: removed,
+      }).catch(() => undefined);
+      needFalse = new Map(
+        hosts.map((h) => [
+          h,
+          new Set(names.filter((n) => evaluated?.evaluation.hosts.get(h)?.enabled.has(n))),
+        ]),
+      );
+    }
     let out = text;
     const dropped: Record<string, unknown> = {};
     for (const host of hosts) {

@@ -90,6 +90,37 @@ describe("the CLI on the bundled example", () => {
   });
 });
 
+describe("programs disable", () => {
+  it("removes the entry, and refuses when another program still requires it", () => {
+    const dir = copyExample();
+    const config = () => readFileSync(join(dir, "setup-mac.jsonc"), "utf8");
+    // Both hosts enable fzf; only macbook's entry goes.
+    const fzfEntries = () => config().split('"fzf": true').length - 1;
+    expect(fzfEntries()).toBe(2);
+    const fzf = cli(["--workspace", dir, "--host", "macbook", "programs", "disable", "fzf"], {
+      env,
+    });
+    expect(fzf.code).toBe(0);
+    expect(fzf.stdout).toContain("Disabled fzf (macbook)");
+    expect(fzfEntries()).toBe(1);
+    expect(
+      cli(["--workspace", dir, "--json", "--host", "evo-x2", "programs", "list", "--enabled"], {
+        env,
+      }).stdout,
+    ).toContain('"fzf"');
+
+    const before = config();
+    const git = cli(["--workspace", dir, "--host", "macbook", "programs", "disable", "git"], {
+      env,
+    });
+    expect(git.code).toBe(1);
+    expect(git.stderr).toContain(
+      "error[required-but-disabled] (host macbook): `vscode` requires `git`, but the host turns `git` off",
+    );
+    expect(config()).toBe(before);
+  });
+});
+
 describe("programs config --defaults", () => {
   it("edits the shared defaults without choosing a host, on a machine that is none of them", () => {
     const dir = copyExample();
