@@ -21,7 +21,7 @@ import type {
   ScheduleLock,
   ServiceLock,
 } from "../emit/lock-types.js";
-import { FileRenderError, renderFile } from "../emit/files/render.js";
+import { FileRenderError, formatKeyPath, renderFile } from "../emit/files/render.js";
 import { profileArgResolver } from "../emit/previews.js";
 import { LaunchdRenderError, renderLaunchdPlist } from "../emit/launchd/plist.js";
 import {
@@ -163,16 +163,19 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
   }
   const parsed = contributionSchema.safeParse(strip(raw));
   if (!parsed.success) {
+    // Keys hold dots and slashes (file targets): `files["~/.config/a.json"]`, not a dotted run.
+    const at = (parts: PropertyKey[]) =>
+      formatKeyPath(parts.map((p) => (typeof p === "number" ? p : String(p))));
+    const from = override ? `\`config\` (with \`overrides.${host.platform}\`)` : "`config`";
     for (const issue of parsed.error.issues) {
-      const path = issue.path.map(String).join(".");
       const message =
         issue.code === "unrecognized_keys"
-          ? `\`config\` returns unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `\`${path ? path + "." : ""}${k}\``).join(", ")}`
-          : `\`config\` returns an invalid \`${path}\`: ${issue.message}`;
+          ? `${from} returns unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `\`${at([...issue.path, k])}\``).join(", ")}`
+          : `${from} returns an invalid \`${at(issue.path)}\`: ${issue.message}`;
       err(
         "contribution-invalid",
         message,
-        "see the Contribution type for the fields and their shapes",
+        "see the `Contribution` type exported by setup-mac for every field and its shape",
       );
     }
     return undefined;

@@ -335,8 +335,8 @@ describe("bad input: every problem reported, clearly", () => {
       }),
     });
     expect(run(hostsConfig({ h: { programs: { bad: true } } }), [bad])).toEqual([
-      "programs/test/bad.ts: error[contribution-invalid] (host h): `config` returns an invalid `env.A`: contains a newline, which this value cannot hold\n  fix: see the Contribution type for the fields and their shapes",
-      "programs/test/bad.ts: error[contribution-invalid] (host h): `config` returns an invalid `services.s.command.1`: contains a NUL byte\n  fix: see the Contribution type for the fields and their shapes",
+      "programs/test/bad.ts: error[contribution-invalid] (host h): `config` returns an invalid `env.A`: contains a newline, which this value cannot hold\n  fix: see the `Contribution` type exported by setup-mac for every field and its shape",
+      "programs/test/bad.ts: error[contribution-invalid] (host h): `config` returns an invalid `services.s.command[1]`: contains a NUL byte\n  fix: see the `Contribution` type exported by setup-mac for every field and its shape",
     ]);
   });
 
@@ -362,7 +362,7 @@ describe("bad input: every problem reported, clearly", () => {
       config: () => ({ servics: {} }) as never,
     });
     expect(run(hostsConfig({ h: { programs: { typo: true } } }), [typo])).toEqual([
-      "programs/test/typo.ts: error[contribution-invalid] (host h): `config` returns unknown key `servics`\n  fix: see the Contribution type for the fields and their shapes",
+      "programs/test/typo.ts: error[contribution-invalid] (host h): `config` returns unknown key `servics`\n  fix: see the `Contribution` type exported by setup-mac for every field and its shape",
     ]);
   });
 

@@ -105,21 +105,21 @@ describe("file targets", () => {
 describe("names that would become paths", () => {
   const svc = { command: ["true"] };
   for (const [label, config, expected] of [
-    ["a service `../x`", () => ({ services: { "../x": svc } }), "`services.../x`"],
-    ["a service `a/b`", () => ({ services: { "a/b": svc } }), "`services.a/b`"],
-    ["a service `..`", () => ({ services: { "..": svc } }), "`services...`"],
+    ["a service `../x`", () => ({ services: { "../x": svc } }), '`services["../x"]`'],
+    ["a service `a/b`", () => ({ services: { "a/b": svc } }), '`services["a/b"]`'],
+    ["a service `..`", () => ({ services: { "..": svc } }), '`services[".."]`'],
     [
       "a dataset key `../d`",
       () => ({ datasets: { "../d": { dataset: "tank/d" } } }),
-      "`datasets.../d`",
+      '`datasets["../d"]`',
     ],
     [
       "a dataset `tank/../x`",
       () => ({ datasets: { d: { dataset: "tank/../x" } } }),
       "`datasets.d.dataset`",
     ],
-    ["a wrapper `..`", () => ({ wrappers: { "..": {} } }), "`wrappers...`"],
-    ["a wrapper `a/b`", () => ({ wrappers: { "a/b": {} } }), "`wrappers.a/b`"],
+    ["a wrapper `..`", () => ({ wrappers: { "..": {} } }), '`wrappers[".."]`'],
+    ["a wrapper `a/b`", () => ({ wrappers: { "a/b": {} } }), '`wrappers["a/b"]`'],
     [
       "a wrapped binary `../sh`",
       () => ({ wrappers: { w: { binary: "../sh" } } }),
@@ -128,9 +128,9 @@ describe("names that would become paths", () => {
     [
       "a bin reference `..`",
       () => ({ services: { s: { command: [{ bin: "..", pkg: "x" }] } } }),
-      "`services.s.command.0.bin`: is not a binary name",
+      "`services.s.command[0].bin`: is not a binary name",
     ],
-    ["a hook `../x`", () => ({ hooks: { "../x": ["true"] } }), "`hooks.../x`"],
+    ["a hook `../x`", () => ({ hooks: { "../x": ["true"] } }), '`hooks["../x"]`'],
     [
       "a raw option path climbing with ..",
       () => ({ home: { 'home.file."../../etc/passwd".text': "x" } }),
@@ -141,7 +141,7 @@ describe("names that would become paths", () => {
       () => ({ nixos: { 'environment.etc."a\nb".text': "x" } }),
       "raw nixos option path",
     ],
-    ["an environment variable `A=B`", () => ({ env: { "A=B": "x" } }), "`env.A=B`"],
+    ["an environment variable `A=B`", () => ({ env: { "A=B": "x" } }), '`env["A=B"]`'],
   ] as const) {
     it(`refuses ${label}`, () => {
       expectRefused(evaluateEvil(config), expected);
@@ -349,7 +349,7 @@ describe("through the CLI", () => {
         "programs/test/getter.ts: error[contribution-invalid] (host box): `config` of `getter` returns a value that is not data: reading the result throws: gotcha",
         "programs/test/proxy.ts: error[contribution-invalid] (host box): `config` of `proxy` returns a value that is not data: reading the result throws: trapped",
         "programs/test/throws.ts: error[config-throws] (host box): `config` of `throws` throws on host box: boom",
-        "programs/test/services.ts: error[contribution-invalid] (host box): `config` returns an invalid `services.../../x`",
+        'programs/test/services.ts: error[contribution-invalid] (host box): `config` returns an invalid `services["../../x"]`',
       ])
         expect(r.stderr, verb).toContain(expected);
     }
