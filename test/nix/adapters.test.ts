@@ -102,7 +102,9 @@ describe.skipIf(!hasNix)("Nix adapters (skipped when nix-instantiate is missing)
       ]),
     );
     for (const file of files) {
-      const r = spawnSync("nix-instantiate", ["--parse", file], { encoding: "utf8" });
+      const r = spawnSync("nix-instantiate", ["--parse", "--store", "dummy://", file], {
+        encoding: "utf8",
+      });
       expect(r.stderr, file).toBe("");
       expect(r.status, file).toBe(0);
     }

@@ -185,9 +185,13 @@ describe.skipIf(!hasNix)(
           '[ ./hosts/work-mac.nix (import ./setup-mac/nix { host = "work-mac"; }).darwin ]',
         );
       writeFileSync(join(ws, "flake.nix"), edited);
-      const parsed = spawnSync("nix-instantiate", ["--parse", join(ws, "flake.nix")], {
-        encoding: "utf8",
-      });
+      const parsed = spawnSync(
+        "nix-instantiate",
+        ["--parse", "--store", "dummy://", join(ws, "flake.nix")],
+        {
+          encoding: "utf8",
+        },
+      );
       expect(parsed.stderr).toBe("");
       // init now sees the lines in place.
       const again = cli(["--workspace", ws, "init"], { env });
