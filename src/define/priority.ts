@@ -27,11 +27,21 @@ export interface Override<T = unknown> {
   readonly content: T;
 }
 
-/** A list wrapped with an ordering by `mkBefore`, `mkAfter` or `mkOrder`. */
+/**
+ * A definition wrapped with an ordering by `mkBefore`, `mkAfter` or `mkOrder`: a list, a `lines`
+ * string, or a record (whose lists and lines then merge in that order, as in NixOS).
+ */
 export interface Ordered<T = unknown> {
   readonly [ORDERED]: true;
   readonly order: number;
   readonly content: readonly T[];
+}
+
+/** An ordered string (`lines` options) or record; see `Ordered`. */
+export interface OrderedValue<V = unknown> {
+  readonly [ORDERED]: true;
+  readonly order: number;
+  readonly content: V;
 }
 
 /** A value that may carry a priority. Modules may write `T` or `mkDefault(T)` anywhere. */
@@ -53,17 +63,41 @@ export const mkForce = <T>(value: T): Override<T> => mkOverride(PRIORITY.force, 
 /** Lose to every plain definition (priority 1000): a default the host or another module may change. */
 export const mkDefault = <T>(value: T): Override<T> => mkOverride(PRIORITY.default, value);
 
-/** Place list items by `order` (lower first); `mkBefore` is 500, plain 1000, `mkAfter` 1500. */
-export function mkOrder<T>(order: number, items: readonly T[]): Ordered<T> {
-  if (!Array.isArray(items)) throw new TypeError("mkOrder: expected a list");
-  return Object.freeze({ [ORDERED]: true as const, order, content: items });
+/**
+ * Place a definition by `order` (lower first); `mkBefore` is 500, plain 1000, `mkAfter` 1500.
+ * Works on lists (`mkOrder(600, ["a"])`), on `lines` strings (`mkBefore("set -e")`) and on
+ * records, whose lists and lines then merge in that order (`mkBefore({ paths: ["/a"] })`).
+ */
+export function mkOrder<T>(order: number, items: readonly T[]): Ordered<T>;
+export function mkOrder<V extends string | Record<string, unknown>>(
+  order: number,
+  value: V,
+): OrderedValue<V>;
+export function mkOrder(order: number, value: unknown): Ordered | OrderedValue {
+  if (!Number.isFinite(order)) throw new TypeError(`mkOrder: order must be a number, got ${String(order)}`);
+  if (
+    !Array.isArray(value) &&
+    typeof value !== "string" &&
+    (typeof value !== "object" || value === null || isOverride(value) || isOrdered(value))
+  ) {
+    throw new TypeError("mkOrder: expected a list, a string or a record");
+  }
+  return Object.freeze({ [ORDERED]: true as const, order, content: value as readonly unknown[] });
 }
 
-/** Put these list items before plain ones: `packages: mkBefore(["gnused"])`. */
-export const mkBefore = <T>(items: readonly T[]): Ordered<T> => mkOrder(ORDER.before, items);
+/** Put these before plain definitions: `packages: mkBefore(["gnused"])`, `init: mkBefore("set -e")`. */
+export function mkBefore<T>(items: readonly T[]): Ordered<T>;
+export function mkBefore<V extends string | Record<string, unknown>>(value: V): OrderedValue<V>;
+export function mkBefore(value: unknown): Ordered | OrderedValue {
+  return mkOrder(ORDER.before, value as never);
+}
 
-/** Put these list items after plain ones. */
-export const mkAfter = <T>(items: readonly T[]): Ordered<T> => mkOrder(ORDER.after, items);
+/** Put these after plain definitions. */
+export function mkAfter<T>(items: readonly T[]): Ordered<T>;
+export function mkAfter<V extends string | Record<string, unknown>>(value: V): OrderedValue<V>;
+export function mkAfter(value: unknown): Ordered | OrderedValue {
+  return mkOrder(ORDER.after, value as never);
+}
 
 export function isOverride(value: unknown): value is Override {
   return (

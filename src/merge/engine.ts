@@ -59,12 +59,19 @@ export interface MergeResult {
 export interface MergeOptions {
   /** Paths (as `pathKey`) whose values are atomic: one owner, never merged inside. */
   atomic?: (path: string[]) => boolean;
+  /**
+   * Paths of `lines` options: strings joined with "\n" in priority, then `mkOrder`, then
+   * definition order (NixOS `types.lines`) instead of conflicting.
+   */
+  lines?: (path: string[]) => boolean;
 }
 
 interface Def {
   value: unknown;
   source: Source;
   priority: number;
+  /** `mkOrder` of the definition (plain 1000); lists and lines merge by it, then by `index`. */
+  order: number;
   index: number;
 }
 
@@ -83,6 +90,7 @@ export function mergeDefinitions(
     value: d.value,
     source: d.source,
     priority: d.priority ?? PRIORITY.plain,
+    order: ORDER.plain,
     index,
   }));
   const value = merge(defs, [], state);
@@ -95,16 +103,33 @@ interface MergeState {
   options: MergeOptions;
 }
 
-/** Removes `mkOverride` wrappers at the top of a value; the outermost priority counts. */
+/**
+ * Removes `mkOverride` and `mkOrder` wrappers at the top of a value; the outermost of each
+ * counts. The order does not pass to the keys of a record: it ranks the record among the other
+ * definitions, which is what orders its lists (as NixOS sorts definitions before zipping them).
+ */
 function unwrap(def: Def): Def {
   let { value, priority } = def;
-  let first = true;
-  while (isOverride(value)) {
-    if (first) priority = value.priority;
-    first = false;
-    value = value.content;
+  let order: number = ORDER.plain;
+  let prioritySet = false;
+  let orderSet = false;
+  for (;;) {
+    if (isOverride(value)) {
+      if (!prioritySet) priority = value.priority;
+      prioritySet = true;
+      value = value.content;
+    } else if (isOrdered(value)) {
+      if (!orderSet) order = value.order;
+      orderSet = true;
+      value = value.content;
+    } else break;
   }
-  return { ...def, value, priority };
+  return { ...def, value, priority, order };
+}
+
+/** Definition order after `mkOrder`: stable, equal orders keep the order they came in. */
+function byOrder(a: Def, b: Def): number {
+  return a.order - b.order || a.index - b.index;
 }
 
 export function isPlainRecord(value: unknown): value is Record<string, unknown> {
@@ -114,24 +139,28 @@ export function isPlainRecord(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
-function isList(value: unknown): boolean {
-  return Array.isArray(value) || isOrdered(value);
-}
-
 function merge(input: Def[], path: string[], state: MergeState): unknown {
   const defs = input.map(unwrap);
   if (defs.length === 0) return undefined;
   if (state.options.atomic?.(path)) return mergeScalar(defs, path, state);
+  // Records of one priority or of many: keys inherit the record's priority (decision 0002).
   if (defs.every((d) => isPlainRecord(d.value))) return mergeRecord(defs, path, state);
-  if (defs.every((d) => isList(d.value))) return mergeList(defs, path, state);
-  if (defs.some((d) => isPlainRecord(d.value) || isList(d.value)) && defs.length > 1) {
-    const best = bestPriority(defs);
-    const winners = defs.filter((d) => d.priority === best);
-    // A record or list beaten on priority by a scalar (or the reverse) is a legal override.
-    if (
-      winners.length === 1 ||
-      winners.every((d) => isDeepStrictEqual(strip(d.value), strip(winners[0]!.value)))
-    ) {
+  // Otherwise priorities decide first, as in NixOS: the definitions that lose are dropped
+  // before their kinds are compared, so `mkDefault("a")` beside two records is no conflict.
+  const best = bestPriority(defs);
+  const winners = defs.filter((d) => d.priority === best);
+  if (winners.length < defs.length) {
+    if (winners.every((d) => isPlainRecord(d.value))) {
+      const merged = mergeRecord(winners, path, state);
+      addOverridden(state, path, defs, best);
+      return merged;
+    }
+  }
+  if (winners.every((d) => Array.isArray(d.value))) return mergeList(defs, path, state);
+  if (state.options.lines?.(path) && winners.every((d) => typeof d.value === "string"))
+    return mergeLines(defs, path, state);
+  if (winners.length > 1 && winners.some((d) => typeof d.value === "object" && d.value !== null)) {
+    if (winners.every((d) => isDeepStrictEqual(strip(d.value), strip(winners[0]!.value)))) {
       return mergeScalar(defs, path, state);
     }
     state.conflicts.push({
@@ -171,7 +200,18 @@ function mergeScalar(defs: Def[], path: string[], state: MergeState): unknown {
   return first;
 }
 
-function mergeRecord(defs: Def[], path: string[], state: MergeState): Record<string, unknown> {
+/** Records that beat other definitions: the losers show in the provenance of the record's path. */
+function addOverridden(state: MergeState, path: string[], defs: Def[], best: number): void {
+  const losers = defs.filter((d) => d.priority !== best);
+  const key = pathKey(path);
+  const existing = state.provenance.get(key);
+  const overridden = losers.map((d) => ({ source: d.source, priority: d.priority }));
+  if (existing) existing.overridden.push(...overridden);
+  else state.provenance.set(key, { priority: best, from: [], overridden });
+}
+
+function mergeRecord(input: Def[], path: string[], state: MergeState): Record<string, unknown> {
+  const defs = input.some((d) => d.order !== ORDER.plain) ? [...input].sort(byOrder) : input;
   const keys: string[] = [];
   const seen = new Set<string>();
   for (const d of defs) {
@@ -185,14 +225,17 @@ function mergeRecord(defs: Def[], path: string[], state: MergeState): Record<str
   const out: Record<string, unknown> = {};
   for (const key of keys) {
     const children: Def[] = [];
-    for (const d of defs) {
+    for (let rank = 0; rank < defs.length; rank++) {
+      const d = defs[rank]!;
       const record = d.value as Record<string, unknown>;
       if (Object.prototype.hasOwnProperty.call(record, key) && record[key] !== undefined) {
         children.push({
           value: record[key],
           source: d.source,
           priority: d.priority,
-          index: d.index,
+          order: ORDER.plain,
+          // The record's place among its siblings, after their own `mkOrder`.
+          index: rank,
         });
       }
     }
@@ -212,25 +255,31 @@ function mergeRecord(defs: Def[], path: string[], state: MergeState): Record<str
 
 function mergeList(defs: Def[], path: string[], state: MergeState): unknown[] {
   const best = bestPriority(defs);
-  const winners = defs.filter((d) => d.priority === best);
-  const losers = defs.filter((d) => d.priority !== best);
-  const chunks = winners.map((d) => {
-    const ordered = isOrdered(d.value);
-    const items = ordered
-      ? (d.value as { content: readonly unknown[] }).content
-      : (d.value as unknown[]);
-    const order = ordered ? (d.value as { order: number }).order : ORDER.plain;
-    return { items, order, def: d };
-  });
-  // Stable: equal orders keep definition order.
-  chunks.sort((a, b) => a.order - b.order || a.def.index - b.def.index);
-  const items: unknown[] = chunks.flatMap((c) => c.items.map(strip));
+  const winners = defs.filter((d) => d.priority === best).sort(byOrder);
+  const items: unknown[] = [];
+  for (const d of winners) for (const item of d.value as unknown[]) items.push(strip(item));
   state.provenance.set(pathKey(path), {
     priority: best,
-    from: chunks.filter((c) => c.items.length > 0).map((c) => c.def.source),
-    overridden: losers.map((d) => ({ source: d.source, priority: d.priority })),
+    from: winners.filter((d) => (d.value as unknown[]).length > 0).map((d) => d.source),
+    overridden: defs
+      .filter((d) => d.priority !== best)
+      .map((d) => ({ source: d.source, priority: d.priority })),
   });
   return items;
+}
+
+/** `lines`: the best-priority strings in `mkOrder`, then definition order, joined with "\n". */
+function mergeLines(defs: Def[], path: string[], state: MergeState): string {
+  const best = bestPriority(defs);
+  const winners = defs.filter((d) => d.priority === best).sort(byOrder);
+  state.provenance.set(pathKey(path), {
+    priority: best,
+    from: winners.map((d) => d.source),
+    overridden: defs
+      .filter((d) => d.priority !== best)
+      .map((d) => ({ source: d.source, priority: d.priority })),
+  });
+  return winners.map((d) => d.value as string).join("\n");
 }
 
 /**
@@ -239,7 +288,7 @@ function mergeList(defs: Def[], path: string[], state: MergeState): unknown[] {
  */
 export function strip(value: unknown): unknown {
   if (isOverride(value)) return strip(value.content);
-  if (isOrdered(value)) return value.content.map(strip);
+  if (isOrdered(value)) return strip(value.content);
   if (Array.isArray(value)) return value.map(strip);
   if (isPlainRecord(value)) {
     const out: Record<string, unknown> = {};

@@ -48,9 +48,10 @@ export function snapshot(value: unknown): Snapshot {
         return mkOverride(object.priority, copy(object.content, path, depth + 1));
       }
       if (isOrdered(object)) {
-        const items = copy(object.content, path, depth + 1);
-        if (!Array.isArray(items)) throw new NotData(`${at(path)}: mkOrder needs a list`);
-        return mkOrder(object.order, items);
+        const content = copy(object.content, path, depth + 1);
+        if (!Array.isArray(content) && typeof content !== "string" && !isPlainData(content))
+          throw new NotData(`${at(path)}: mkOrder needs a list, a string or a record`);
+        return mkOrder(object.order, content as never);
       }
       if (Array.isArray(object)) {
         const out: unknown[] = [];
@@ -96,4 +97,8 @@ export function describeError(error: unknown): string {
   } catch {
     return "(an error that cannot be described)";
   }
+}
+
+function isPlainData(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !isOverride(value) && !isOrdered(value);
 }
