@@ -7,6 +7,7 @@ export {
   defineProgram,
   isProgram,
   bin,
+  lines,
   mkAfter,
   mkBefore,
   mkDefault,

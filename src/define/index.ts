@@ -20,5 +20,6 @@ export {
   PRIORITY,
   ORDER,
 } from "./priority.js";
-export type { Override, Ordered, Prioritized } from "./priority.js";
+export type { Override, Ordered, OrderedValue, Prioritized } from "./priority.js";
+export { lines, isLines, linesPredicate } from "./lines.js";
 export * from "./types.js";

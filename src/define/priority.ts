@@ -74,7 +74,8 @@ export function mkOrder<V extends string | Record<string, unknown>>(
   value: V,
 ): OrderedValue<V>;
 export function mkOrder(order: number, value: unknown): Ordered | OrderedValue {
-  if (!Number.isFinite(order)) throw new TypeError(`mkOrder: order must be a number, got ${String(order)}`);
+  if (!Number.isFinite(order))
+    throw new TypeError(`mkOrder: order must be a number, got ${String(order)}`);
   if (
     !Array.isArray(value) &&
     typeof value !== "string" &&

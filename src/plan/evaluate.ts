@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import type { AnyProgram, ConfigContext } from "../define/program.js";
 import { describePriority, PRIORITY } from "../define/priority.js";
+import { linesPredicate } from "../define/lines.js";
 import type { HostInfo } from "../define/types.js";
 import type { Diagnostic, Location } from "../errors/index.js";
 import { diagnostic, didYouMean } from "../errors/index.js";
@@ -302,7 +303,7 @@ function resolveOptions(
   }
   if (bad) return undefined;
 
-  const merged = mergeDefinitions(defs);
+  const merged = mergeDefinitions(defs, { lines: linesPredicate(schema) });
   for (const conflict of merged.conflicts)
     diagnostics.push(conflictDiagnostic(doc, host, name, conflict));
   if (merged.conflicts.length) return undefined;
