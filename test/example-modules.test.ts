@@ -16,7 +16,7 @@ import { basename, dirname, join, relative, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parse, type ParseError } from "jsonc-parser";
 import { beforeAll, describe, expect, it } from "vitest";
-import { isOrdered, isOverride, isProgram } from "setup-mac";
+import { isLines, isOrdered, isOverride, isProgram } from "setup-mac";
 import type {
   AnyProgram,
   BinRef,
@@ -118,7 +118,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 /** Strips mkForce/mkDefault/mkBefore/mkAfter markers, deeply. */
 function plain(value: unknown): unknown {
   if (isOverride(value)) return plain(value.content);
-  if (isOrdered(value)) return value.content.map(plain);
+  if (isOrdered(value)) return plain(value.content);
   if (Array.isArray(value)) return value.map(plain);
   if (isRecord(value))
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
@@ -129,10 +129,20 @@ function orderOf(value: unknown): number {
   return isOrdered(value) ? value.order : 1000;
 }
 
-/** Lists concatenate (by mkBefore/mkAfter order, then definition order), records merge, the last scalar wins. */
-function mergeValues(defs: unknown[]): unknown {
+/**
+ * Lists and `lines()` strings concatenate (by mkBefore/mkAfter order, then definition order),
+ * records merge, the last scalar wins.
+ */
+function mergeValues(defs: unknown[], schema?: unknown): unknown {
   const unwrapped = defs.map((d) => (isOverride(d) ? d.content : d));
-  if (unwrapped.every((d) => Array.isArray(d) || isOrdered(d))) {
+  if (schema && isLines(schema as never) && unwrapped.every((d) => typeof plain(d) === "string")) {
+    return unwrapped
+      .map((d, i) => ({ d, i, order: orderOf(d) }))
+      .sort((a, b) => a.order - b.order || a.i - b.i)
+      .map(({ d }) => plain(d) as string)
+      .join("\n");
+  }
+  if (unwrapped.every((d) => Array.isArray(d) || (isOrdered(d) && Array.isArray(d.content)))) {
     return unwrapped
       .map((d, i) => ({ d, i, order: orderOf(d) }))
       .sort((a, b) => a.order - b.order || a.i - b.i)
@@ -145,6 +155,7 @@ function mergeValues(defs: unknown[]): unknown {
         k,
         mergeValues(
           unwrapped.flatMap((d) => (k in (d as object) ? [(d as Record<string, unknown>)[k]] : [])),
+          (schema as { shape?: Record<string, unknown> } | undefined)?.shape?.[k],
         ),
       ]),
     );
@@ -203,10 +214,9 @@ function resolveHost(hostName: string): ResolvedHost {
     );
   };
   const parseOptions = (name: string, defs: unknown[]) =>
-    (program(name).options?.parse(defs.length > 0 ? mergeValues(defs) : {}) ?? {}) as Record<
-      string,
-      unknown
-    >;
+    (program(name).options?.parse(
+      defs.length > 0 ? mergeValues(defs, program(name).options) : {},
+    ) ?? {}) as Record<string, unknown>;
   // Contributions to other programs, computed from each contributor's own options.
   const incoming = new Map<string, unknown[]>();
   for (const name of [...enabled].sort()) {
@@ -465,12 +475,14 @@ describe("example workspace: other modules", () => {
 
   it("fish collects init lines from starship, direnv, fzf and atuin, prompt last", () => {
     const { contributions, options } = resolveHost("evo-x2");
-    expect(options.get("fish")!.interactiveInit).toEqual([
-      "direnv hook fish | source",
-      "fzf --fish | source",
-      "atuin init fish | source",
-      "starship init fish | source",
-    ]);
+    expect(options.get("fish")!.interactiveInit).toBe(
+      [
+        "direnv hook fish | source",
+        "fzf --fish | source",
+        "atuin init fish | source",
+        "starship init fish | source",
+      ].join("\n"),
+    );
     const text = (
       files(contributions.get("fish")!)["~/.config/fish/config.fish"] as { text: string }
     ).text;

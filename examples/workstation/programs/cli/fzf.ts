@@ -29,6 +29,6 @@ export default defineProgram({
   }),
   contributes: {
     // fzf ≥ 0.48 prints its own fish integration.
-    fish: { interactiveInit: ["fzf --fish | source"] },
+    fish: { interactiveInit: "fzf --fish | source" },
   },
 });

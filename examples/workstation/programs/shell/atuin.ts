@@ -63,6 +63,6 @@ export default defineProgram({
   },
   contributes: {
     // After fzf's init, so Ctrl-R is atuin's search.
-    fish: { interactiveInit: mkAfter(["atuin init fish | source"]) },
+    fish: { interactiveInit: mkAfter("atuin init fish | source") },
   },
 });

@@ -38,7 +38,7 @@ export default defineProgram({
     health: [{ command: [bin("direnv"), "version"] }],
   }),
   contributes: {
-    fish: { interactiveInit: ["direnv hook fish | source"] },
+    fish: { interactiveInit: "direnv hook fish | source" },
     git: { ignores: [".direnv/"] },
   },
 });

@@ -3,7 +3,7 @@
  * its config file: starship, direnv, fzf and atuin contribute `interactiveInit` lines, eza
  * contributes `abbreviations`.
  */
-import { bin, defineProgram, z } from "setup-mac";
+import { bin, defineProgram, lines, z } from "setup-mac";
 
 /** A fish string literal: single quotes, with `\` and `'` escaped. */
 const quote = (s: string) => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
@@ -26,14 +26,14 @@ export default defineProgram({
       .array(z.string())
       .default([])
       .describe("Lines run by every fish, interactive or not"),
-    interactiveInit: z
-      .array(z.string())
-      .default([])
+    // lines(): each program adds its own lines; they are joined in mkBefore/plain/mkAfter order.
+    interactiveInit: lines()
+      .default("")
       .describe("Lines run by interactive shells, e.g. `starship init fish | source`"),
     loginShell: z.boolean().default(true).describe("Make fish the user's login shell"),
   }),
   config: ({ options, host }) => {
-    const lines = [
+    const text = [
       "# Managed by setup-mac (programs/shell/fish.ts): change the module or setup-mac.jsonc, not this file.",
       `set -g fish_greeting ${quote(options.greeting)}`,
       ...options.paths.map((p) => `fish_add_path --global ${p.startsWith("~/") ? p : quote(p)}`),
@@ -43,7 +43,10 @@ export default defineProgram({
       ...Object.entries(options.abbreviations)
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([name, expansion]) => `    abbr --add ${name} ${quote(expansion)}`),
-      ...options.interactiveInit.map((line) => `    ${line}`),
+      ...options.interactiveInit
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => `    ${line}`),
       "end",
       "",
     ];
@@ -51,7 +54,7 @@ export default defineProgram({
     // environment for it; setup-mac writes the user's config.fish.
     return {
       packages: ["fish"],
-      files: { "~/.config/fish/config.fish": { text: lines.join("\n") } },
+      files: { "~/.config/fish/config.fish": { text: text.join("\n") } },
       nixos: {
         "programs.fish.enable": true,
         ...(options.loginShell ? { [`users.users.${host.user}.shell`]: { pkg: "fish" } } : {}),

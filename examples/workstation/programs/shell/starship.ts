@@ -39,6 +39,6 @@ export default defineProgram({
   }),
   contributes: {
     // Last, so the prompt sees what the other init lines set up.
-    fish: { interactiveInit: mkAfter(["starship init fish | source"]) },
+    fish: { interactiveInit: mkAfter("starship init fish | source") },
   },
 });
