@@ -204,3 +204,76 @@ describe("properties", () => {
     );
   });
 });
+
+describe("priorities before kinds (as lib.evalModules)", () => {
+  it("drops a losing scalar beside two records, then merges the records", () => {
+    const r = mergeDefinitions([def(mkDefault("a")), def({ x: 1 }, "b.ts"), def({ y: 2 }, "c.ts")]);
+    expect(r.conflicts).toEqual([]);
+    expect(r.value).toEqual({ x: 1, y: 2 });
+    expect(r.provenance.get("")!.overridden).toEqual([{ source: src("a.ts"), priority: 1000 }]);
+  });
+
+  it("does so nested, and beside lists", () => {
+    const r = mergeDefinitions([
+      def({ p: mkDefault(5), l: mkDefault("x") }),
+      def({ p: { a: 1 }, l: ["a"] }, "b.ts"),
+      def({ p: { b: 2 }, l: ["b"] }, "c.ts"),
+    ]);
+    expect(r.conflicts).toEqual([]);
+    expect(r.value).toEqual({ p: { a: 1, b: 2 }, l: ["a", "b"] });
+  });
+
+  it("still reports kinds that differ at the best priority", () => {
+    const r = mergeDefinitions([def({ p: 5 }), def({ p: { a: 1 } }, "b.ts")]);
+    expect(r.conflicts.map((c) => [c.kind, c.path])).toEqual([["shape", ["p"]]]);
+  });
+});
+
+describe("lines", () => {
+  const lines = () => true;
+  it("joins strings with newlines by priority, then order, then definition order", () => {
+    const r = mergeDefinitions(
+      [
+        def(mkAfter("exit 0")),
+        def("b", "b.ts"),
+        def(mkBefore("set -e"), "c.ts"),
+        def("d", "d.ts"),
+        def(mkDefault("dropped"), "e.ts"),
+      ],
+      { lines },
+    );
+    expect(r.conflicts).toEqual([]);
+    expect(r.value).toBe("set -e\nb\nd\nexit 0");
+    expect(r.provenance.get("")!.from.map((s) => s.file)).toEqual(["c.ts", "b.ts", "d.ts", "a.ts"]);
+  });
+
+  it("only where the schema says lines: other strings still conflict", () => {
+    const r = mergeDefinitions([def({ a: "x", b: "x" }), def({ a: "y", b: "y" }, "b.ts")], {
+      lines: (path) => path[0] === "a",
+    });
+    expect(r.value).toEqual({ a: "x\ny", b: "x" });
+    expect(r.conflicts.map((c) => c.path)).toEqual([["b"]]);
+  });
+});
+
+describe("mkOrder on records", () => {
+  it("ranks the record among the definitions, so its lists follow that order", () => {
+    const r = mergeDefinitions(
+      [
+        def({ paths: ["/b"], init: "b" }),
+        def(mkAfter({ paths: ["/c"], init: "c" }), "c.ts"),
+        def(mkBefore({ paths: ["/a"], init: "a" }), "a.ts"),
+      ],
+      { lines: (path) => path[0] === "init" },
+    );
+    expect(r.value).toEqual({ paths: ["/a", "/b", "/c"], init: "a\nb\nc" });
+  });
+
+  it("keeps the list's own order inside an ordered record", () => {
+    const r = mergeDefinitions([
+      def({ xs: ["b"] }),
+      def(mkBefore({ xs: mkAfter(["z"]), ys: ["1"] }), "a.ts"),
+    ]);
+    expect(r.value).toEqual({ xs: ["b", "z"], ys: ["1"] });
+  });
+});
