@@ -2,6 +2,7 @@
  * `programs list` and `programs info`: what the workspace offers, where it is enabled, and why
  * each option has the value it has.
  */
+import { MERGE_META } from "../define/lines.js";
 import { resolve as resolvePath } from "node:path";
 import { z } from "zod";
 import { describePriority, PRIORITY } from "../define/priority.js";
@@ -60,6 +61,8 @@ function typeName(schema: Record<string, unknown>): string {
   const anyOf = (schema.anyOf ?? schema.oneOf) as Record<string, unknown>[] | undefined;
   if (anyOf) return anyOf.map(typeName).join(" | ");
   const type = schema.type;
+  // lines(): a string that several definitions extend, joined with newlines.
+  if (schema[MERGE_META] === "lines") return "lines";
   if (type === "array")
     return `list of ${typeName((schema.items ?? {}) as Record<string, unknown>)}`;
   if (type === "object") {
