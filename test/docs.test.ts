@@ -200,5 +200,9 @@ describe("typeText", () => {
     expect(typeText({ type: ["string", "null"], format: "email" })).toBe("string (email) or null");
     expect(typeText({ anyOf: [{ type: "boolean" }, { const: "auto" }] })).toBe('boolean | "auto"');
     expect(typeText({})).toBe("any");
+    expect(typeText({ type: "string", "x-setup-mac-merge": "lines" })).toBe("lines");
+    expect(typeText({ type: ["string", "null"], "x-setup-mac-merge": "lines" })).toBe(
+      "lines or null",
+    );
   });
 });

@@ -87,6 +87,8 @@ export function typeText(schema: JsonSchema | boolean | undefined): string {
   const nullable = types.includes("null") && types.length > 1;
   const type = types.filter((t) => t !== "null")[0];
   let text: string;
+  // lines(): a string several definitions extend, joined with newlines (NixOS types.lines).
+  if (schema["x-setup-mac-merge"] === "lines") return nullable ? "lines or null" : "lines";
   switch (type) {
     case "array":
       text = `list of ${typeText(schema.items as JsonSchema | undefined)}`;
