@@ -120,9 +120,20 @@ describe.skipIf(!hasNix)(
           );
         }
         if (adapter === "home") {
-          expect(Object.keys((config.home as { file: object }).file)).toEqual(
-            expect.arrayContaining([".config/git/config"]),
-          );
+          const file = (config.home as { file: Record<string, { text?: string }> }).file;
+          expect(Object.keys(file)).toEqual(expect.arrayContaining([".config/git/config"]));
+          // fish's interactiveInit is lines(): direnv, fzf, atuin and starship each add one,
+          // the prompt last (mkAfter); Nix must write them in that order into config.fish.
+          const fish = file[".config/fish/config.fish"]?.text ?? "";
+          expect(
+            fish.split("\n").filter((l) => / init fish| hook fish|fzf --fish/.test(l)),
+            `config.fish for ${host}`,
+          ).toEqual([
+            "    direnv hook fish | source",
+            "    fzf --fish | source",
+            "    atuin init fish | source",
+            "    starship init fish | source",
+          ]);
         }
       }
     });
