@@ -223,8 +223,93 @@ describe("bad input: every problem reported, clearly", () => {
 
   it("wrong option type, with the zod path and where the value came from", () => {
     expect(run(hostsConfig({ desk: { programs: { vscode: { fontSize: "big" } } } }))).toEqual([
-      "setup-mac.jsonc:9:11: error[invalid-option] (host desk): option `vscode.fontSize`: Invalid input: expected number, received string (set in setup-mac.jsonc (hosts.desk.programs.vscode))\n" +
+      'setup-mac.jsonc:9:11: error[invalid-option] (host desk): option `vscode.fontSize` is not of type `integer, 6–72`: "big" from setup-mac.jsonc (hosts.desk.programs.vscode) (Invalid input: expected number, received string)\n' +
         "  fix: `setup-mac programs info vscode` shows the option's type",
+    ]);
+  });
+
+  it("type errors and conflicts of a host in one run, each with its file and option path", () => {
+    const a = defineProgram({
+      name: "a",
+      description: "a",
+      contributes: { git: { userName: "A", ignores: ["a/", 3] } },
+    });
+    const b = defineProgram({
+      name: "b",
+      description: "b",
+      contributes: { git: { userName: "B", extraConfig: { core: "x" } } },
+    });
+    const config = hostsConfig({
+      h: { programs: { a: true, b: true, git: true, vscode: { fontSize: 100, fontsize: 1 } } },
+    });
+    expect(run(config, [git, vscode, a, b])).toEqual([
+      "programs/test/a.ts: error[invalid-option] (host h): option `git.ignores.1` is not of type `string`: 3 from programs/test/a.ts (contributes.git) (Invalid input: expected string, received number)\n" +
+        "  fix: `setup-mac programs info git` shows the option's type",
+      'programs/test/b.ts: error[invalid-option] (host h): option `git.extraConfig.core` is not of type `map of string → any`: "x" from programs/test/b.ts (contributes.git) (Invalid input: expected record, received string)\n' +
+        "  fix: `setup-mac programs info git` shows the option's type",
+      "programs/test/a.ts: error[option-conflict] (host h): option `git.userName` has conflicting definition values at plain (100):\n" +
+        '  "A" from programs/test/a.ts (contributes.git)\n' +
+        '  "B" from programs/test/b.ts (contributes.git)\n' +
+        "  fix: make one definition win: wrap it in `mkForce(...)`, or wrap the other in `mkDefault(...)` (in the config file, set the value on the host to override a shared default)",
+      "setup-mac.jsonc:13:11: error[unknown-option] (host h): program `vscode` has no option `fontsize`\n" +
+        "  fix: did you mean `fontSize`?",
+      "setup-mac.jsonc:12:11: error[invalid-option] (host h): option `vscode.fontSize` is not of type `integer, 6–72`: 100 from setup-mac.jsonc (hosts.h.programs.vscode) (Too big: expected number to be <=72)\n" +
+        "  fix: `setup-mac programs info vscode` shows the option's type",
+    ]);
+  });
+
+  it("an ill-typed definition is a type error, not a conflict; the others still merge", () => {
+    const a = defineProgram({ name: "a", description: "a", contributes: { git: { userName: 5 } } });
+    const b = defineProgram({
+      name: "b",
+      description: "b",
+      contributes: { git: { userName: "B" } },
+    });
+    expect(
+      run(hostsConfig({ h: { programs: { a: true, b: true, git: true } } }), [git, a, b]),
+    ).toEqual([
+      "programs/test/a.ts: error[invalid-option] (host h): option `git.userName` is not of type `string`: 5 from programs/test/a.ts (contributes.git) (Invalid input: expected string, received number)\n" +
+        "  fix: `setup-mac programs info git` shows the option's type",
+    ]);
+  });
+
+  it("a record option may be defined in parts; a required option defined only ill-typed is one error", () => {
+    const server = defineProgram({
+      name: "server",
+      description: "s",
+      options: z.object({
+        listen: z.object({ host: z.string(), port: z.number().int() }),
+        name: z.string(),
+      }),
+    });
+    const a = defineProgram({
+      name: "a",
+      description: "a",
+      contributes: { server: { listen: mkForce({ host: "::1" }), name: "s" } },
+    });
+    const ok = evaluate(
+      memoryWorkspace(
+        hostsConfig({ h: { programs: { a: true, server: { listen: { port: 80 } } } } }),
+        [server, a],
+      ),
+    );
+    expect(ok.diagnostics).toEqual([]);
+    expect(ok.hosts.get("h")!.lock!.programs.server!.options).toEqual({
+      listen: { host: "::1", port: 80 },
+      name: "s",
+    });
+    expect(
+      messages(
+        memoryWorkspace(
+          hostsConfig({ h: { programs: { server: { listen: { port: 80 }, name: 1 } } } }),
+          [server],
+        ),
+      ),
+    ).toEqual([
+      "setup-mac.jsonc:12:11: error[invalid-option] (host h): option `server.name` is not of type `string`: 1 from setup-mac.jsonc (hosts.h.programs.server) (Invalid input: expected string, received number)\n" +
+        "  fix: `setup-mac programs info server` shows the option's type",
+      "setup-mac.jsonc:9:11: error[invalid-option] (host h): option `server.listen.host`: Invalid input: expected string, received undefined (set in setup-mac.jsonc (hosts.h.programs.server))\n" +
+        "  fix: `setup-mac programs info server` shows the option's type",
     ]);
   });
 
@@ -288,7 +373,7 @@ describe("bad input: every problem reported, clearly", () => {
     expect(
       run(hostsConfig({ h: { programs: { a: true, b: true, git: true } } }), [git, a, b]),
     ).toEqual([
-      "programs/test/a.ts: error[option-conflict] (host h): option `git.userName` has conflicting values at plain (100):\n" +
+      "programs/test/a.ts: error[option-conflict] (host h): option `git.userName` has conflicting definition values at plain (100):\n" +
         '  "A" from programs/test/a.ts (contributes.git)\n' +
         '  "B" from programs/test/b.ts (contributes.git)\n' +
         "  fix: make one definition win: wrap it in `mkForce(...)`, or wrap the other in `mkDefault(...)` (in the config file, set the value on the host to override a shared default)",

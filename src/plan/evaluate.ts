@@ -18,6 +18,8 @@ import type { ProgramInfo } from "../resolve/index.js";
 import { resolveHost, topologicalOrder } from "../resolve/index.js";
 import type { EnabledBy, HostLock, ProgramLock } from "../emit/lock-types.js";
 import { buildProgramLock, checkHostCollisions } from "./contribution.js";
+import type { TypeIssue } from "./definitions.js";
+import { checkDefinitions } from "./definitions.js";
 import { describeError, snapshot } from "./snapshot.js";
 
 /** A program as evaluation sees it (the loader's `LoadedProgram` fits). */
@@ -281,12 +283,21 @@ function resolveOptions(
     defs.push({ value, source: { file: programs.get(from)!.file, what: `contributes.${name}` } });
   }
 
+  // Every problem of the program's options is reported in one run: unknown keys, each
+  // definition's type errors, then the conflicts among what is left, then the parse of the
+  // merged value (required keys, constraints on the whole).
   const known = schema ? Object.keys(schema.shape) : [];
-  let bad = false;
+  let errors = 0;
+  const knownDefs: Definition[] = [];
   for (const def of defs) {
-    for (const key of Object.keys(def.value as Record<string, unknown>)) {
-      if (known.includes(key)) continue;
-      bad = true;
+    const record = def.value as Record<string, unknown>;
+    const kept: Record<string, unknown> = {};
+    for (const key of Object.keys(record)) {
+      if (known.includes(key)) {
+        kept[key] = record[key];
+        continue;
+      }
+      errors++;
       const suggestion = didYouMean(key, known);
       diagnostics.push(
         diagnostic("unknown-option", `program \`${name}\` has no option \`${key}\``, {
@@ -300,23 +311,38 @@ function resolveOptions(
         }),
       );
     }
+    knownDefs.push({ ...def, value: kept });
   }
-  if (bad) return undefined;
 
-  const merged = mergeDefinitions(defs, { lines: linesPredicate(schema) });
-  for (const conflict of merged.conflicts)
+  const checked = checkDefinitions(knownDefs, schema);
+  // Paths already reported: the parse after merging does not report them again (a required
+  // option whose only definition was ill-typed is not "missing" as well).
+  const reported: string[][] = [];
+  for (const issue of checked.issues) {
+    errors++;
+    reported.push(issue.path);
+    diagnostics.push(typeDiagnostic(doc, host, name, issue));
+  }
+
+  const merged = mergeDefinitions(checked.definitions, { lines: linesPredicate(schema) });
+  for (const conflict of merged.conflicts) {
+    errors++;
+    reported.push(conflict.path);
     diagnostics.push(conflictDiagnostic(doc, host, name, conflict));
-  if (merged.conflicts.length) return undefined;
+  }
 
   const value = (merged.value ?? {}) as Record<string, unknown>;
-  if (!schema) return { value: {}, provenance: merged.provenance, defaults: new Set() };
+  if (!schema)
+    return errors ? undefined : { value: {}, provenance: merged.provenance, defaults: new Set() };
   // Each program's schema parses once per host: compiling zod's eval-based fast path for it
   // costs more than it saves.
   const parsed = schema.safeParse(value, { jitless: true });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path.map(String);
-      const from = findProvenance(merged.provenance, path);
+      if (reported.some((r) => related(r, path))) continue;
+      const from =
+        findProvenance(merged.provenance, path) ?? nearbyProvenance(merged.provenance, path);
       const location = from ? hostLocation(doc, from.from[0]!, path) : { file: doc.file };
       const origin = from ? ` (set in ${from.from.map((s) => describeSource(s)).join(", ")})` : "";
       diagnostics.push(
@@ -329,6 +355,7 @@ function resolveOptions(
     }
     return undefined;
   }
+  if (errors) return undefined;
   const out = parsed.data as Record<string, unknown>;
   const defaults = new Set<string>();
   for (const key of Object.keys(out)) {
@@ -336,6 +363,25 @@ function resolveOptions(
       defaults.add(key);
   }
   return { value: out, provenance: merged.provenance, defaults };
+}
+
+/** For a key nobody set (a required key left out): the provenance of a sibling inside its record. */
+function nearbyProvenance(
+  provenance: Map<string, Provenance>,
+  path: string[],
+): Provenance | undefined {
+  for (let n = path.length - 1; n > 0; n--) {
+    const prefix = pathKey(path.slice(0, n)) + ".";
+    for (const [k, p] of provenance) if (k.startsWith(prefix)) return p;
+  }
+  return undefined;
+}
+
+/** Whether one path is inside the other (or they are the same). */
+function related(a: readonly string[], b: readonly string[]): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function hasPrefix(provenance: Map<string, Provenance>, key: string): boolean {
@@ -372,12 +418,32 @@ function conflictDiagnostic(
   const what =
     c.kind === "shape"
       ? `option \`${name}.${c.path.join(".")}\` is defined with values of different kinds at ${describePriority(c.priority)}:`
-      : `option \`${name}.${c.path.join(".")}\` has conflicting values at ${describePriority(c.priority)}:`;
+      : `option \`${name}.${c.path.join(".")}\` has conflicting definition values at ${describePriority(c.priority)}:`;
   return diagnostic("option-conflict", `${what}\n${lines.join("\n")}`, {
     host,
     location: hostLocation(doc, c.definitions[0]!.source, c.path),
     hint: "make one definition win: wrap it in `mkForce(...)`, or wrap the other in `mkDefault(...)` (in the config file, set the value on the host to override a shared default)",
   });
+}
+
+/** Nix's wording: "A definition for option `x' is not of type `y'", with that one definition. */
+function typeDiagnostic(
+  doc: EvaluateInput["config"],
+  host: string,
+  name: string,
+  issue: TypeIssue,
+): Diagnostic {
+  let shown = JSON.stringify(issue.value) ?? String(issue.value);
+  if (shown.length > 80) shown = `${shown.slice(0, 77)}...`;
+  return diagnostic(
+    "invalid-option",
+    `option \`${name}.${issue.path.join(".")}\` is not of type \`${issue.expected}\`: ${shown} from ${describeSource(issue.definition.source)} (${issue.message})`,
+    {
+      host,
+      location: hostLocation(doc, issue.definition.source, issue.path),
+      hint: `\`setup-mac programs info ${name}\` shows the option's type`,
+    },
+  );
 }
 
 export interface Evaluation {

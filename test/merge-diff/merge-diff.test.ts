@@ -10,6 +10,7 @@ import { z } from "zod";
 import { lines, linesPredicate } from "../../src/define/lines.js";
 import { mkOrder, mkOverride } from "../../src/define/priority.js";
 import { mergeDefinitions } from "../../src/merge/engine.js";
+import { checkDefinitions } from "../../src/plan/definitions.js";
 import type { Expected, MergeCase, OptionType } from "./cases.js";
 import { generateCases } from "./cases.js";
 import { deviationOf } from "./deviations.js";
@@ -54,13 +55,18 @@ function toEngine(value: unknown): unknown {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toEngine(x)]));
 }
 
-/** The engine's answer, as evaluation computes it: merge, then the option's schema. */
+/**
+ * The engine's answer, as evaluation computes it: each definition checked against the option's
+ * type, then merged, then the merged value parsed.
+ */
 function engine(c: MergeCase): Expected {
   const schema = z.object({ v: schemaOf(c.type) });
-  const merged = mergeDefinitions(
+  const checked = checkDefinitions(
     c.defs.map((d, i) => ({ value: { v: toEngine(d) }, source: { file: `m${i}.nix`, what: "v" } })),
-    { lines: linesPredicate(schema) },
+    schema,
   );
+  if (checked.issues.length) return { ok: false };
+  const merged = mergeDefinitions(checked.definitions, { lines: linesPredicate(schema) });
   if (merged.conflicts.length) return { ok: false };
   const parsed = schema.safeParse(merged.value);
   return parsed.success ? { ok: true, value: parsed.data.v } : { ok: false };
@@ -90,7 +96,7 @@ describe("merging agrees with lib.evalModules", () => {
     console.log(
       `merge-diff: ${fixture.cases.length} cases, ${agree} agree, deviations ${JSON.stringify(counts)}, undocumented ${undocumented.length}`,
     );
-    expect(undocumented.slice(0, 3)).toEqual([]);
+    expect(undocumented.slice(0, 6)).toEqual([]);
     expect(agree).toBeGreaterThan(fixture.cases.length * 0.8);
   });
 });
