@@ -182,6 +182,45 @@ describe("failures: exit codes and messages", () => {
     expect((JSON.parse(check.stdout) as { ok: boolean }).ok).toBe(false);
   });
 
+  it("check reports type errors and merge conflicts of a host together, each with its file", () => {
+    const dir = copyExample();
+    const edit = (file: string, from: string, to: string) => {
+      const path = join(dir, file);
+      const text = readFileSync(path, "utf8");
+      expect(text).toContain(from);
+      writeFileSync(path, text.replace(from, to));
+    };
+    // An ill-typed list item, two programs setting one scalar, and an ill-typed host value.
+    edit(
+      "programs/shell/direnv.ts",
+      'fish: { interactiveInit: "direnv hook fish | source" },\n    git: { ignores: [".direnv/"] },',
+      'fish: { interactiveInit: "direnv hook fish | source", greeting: "direnv" },\n    git: { ignores: [".direnv/", 7] },',
+    );
+    edit(
+      "programs/shell/atuin.ts",
+      'fish: { interactiveInit: mkAfter("atuin init fish | source") },',
+      'fish: { interactiveInit: mkAfter("atuin init fish | source"), greeting: "atuin" },',
+    );
+    edit("setup-mac.jsonc", '"fish": true,', '"fish": { "greeting": 5 },');
+    const r = cli(["--workspace", dir, "check"], { env });
+    expect(r.code).toBe(1);
+    // Every error of the host, in one run: the first `"fish": true` is macbook's.
+    const errors = r.stderr.trimEnd().split(/\n(?=\S)/);
+    expect(errors.filter((e) => e.includes("(host macbook)"))).toEqual([
+      "setup-mac.jsonc:58:19: error[invalid-option] (host macbook): option `fish.greeting` is not of type `string`: 5 from setup-mac.jsonc (hosts.macbook.programs.fish) (Invalid input: expected string, received number)\n" +
+        "  fix: `setup-mac programs info fish` shows the option's type",
+      "programs/shell/atuin.ts: error[option-conflict] (host macbook): option `fish.greeting` has conflicting definition values at plain (100):\n" +
+        '  "atuin" from programs/shell/atuin.ts (contributes.fish)\n' +
+        '  "direnv" from programs/shell/direnv.ts (contributes.fish)\n' +
+        "  fix: make one definition win: wrap it in `mkForce(...)`, or wrap the other in `mkDefault(...)` (in the config file, set the value on the host to override a shared default)",
+      "programs/shell/direnv.ts: error[invalid-option] (host macbook): option `git.ignores.1` is not of type `string`: 7 from programs/shell/direnv.ts (contributes.git) (Invalid input: expected string, received number)\n" +
+        "  fix: `setup-mac programs info git` shows the option's type",
+    ]);
+    // evo-x2 has the conflict and the list item too (its fish entry is untouched).
+    expect(errors.filter((e) => e.includes("(host evo-x2)"))).toHaveLength(2);
+    expect(r.stdout).toMatch(/^21 programs checked, 5 errors, 0 warnings$/m);
+  });
+
   it("a usage error exits 2", () => {
     expect(cli(["programs", "frobnicate"]).code).toBe(2);
     expect(cli(["--no-such-flag"]).code).toBe(2);
