@@ -15,7 +15,7 @@ if (!lib) {
   console.error("error: set NIXPKGS_LIB to a nixpkgs lib checkout (the folder that holds lib/)");
   process.exit(2);
 }
-const count = Number(process.argv[2] ?? 2500);
+const count = Number(process.argv[2] ?? 10000);
 const seed = Number(process.argv[3] ?? 11);
 const tmp = mkdtempSync(join(tmpdir(), "merge-diff-"));
 try {
