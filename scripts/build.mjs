@@ -25,7 +25,8 @@ const old = new URL(`../dist.old-${process.pid}`, import.meta.url);
 rmSync(next, { recursive: true, force: true });
 
 await build({
-  entryPoints: { cli: "src/cli/main.ts", index: "src/index.ts" },
+  // isolate: the worker that loads and evaluates program modules (decision 0022).
+  entryPoints: { cli: "src/cli/main.ts", index: "src/index.ts", isolate: "src/isolate/worker.ts" },
   outdir: `dist.next-${process.pid}`,
   bundle: true,
   splitting: true,

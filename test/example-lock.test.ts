@@ -2,18 +2,18 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { evaluateWorkspace } from "../src/api/workspace.js";
 import { buildLock, serializeLock } from "../src/emit/lock.js";
-import { buildConfigSchema, serializeSchema } from "../src/emit/schema.js";
 import { expectGolden } from "./golden.js";
 
 const example = fileURLToPath(new URL("../examples/workstation", import.meta.url));
 
 async function lockText(): Promise<{ lock: string; schema: string }> {
-  const evaluated = await evaluateWorkspace({ workspace: example, cacheDir: null });
+  const evaluated = await evaluateWorkspace({ workspace: example, cacheDir: null, schema: true });
   expect(evaluated.diagnostics).toEqual([]);
-  const input = { config: evaluated.workspace.config, programs: evaluated.workspace.programs };
+  const { schemaText } = evaluated.workspace;
+  if (schemaText === undefined) throw new Error("the evaluation did not render the schema");
   return {
-    lock: serializeLock(buildLock(input, evaluated.evaluation)),
-    schema: serializeSchema(buildConfigSchema(evaluated.workspace.programs)),
+    lock: serializeLock(buildLock({ config: evaluated.workspace.config }, evaluated.evaluation)),
+    schema: schemaText,
   };
 }
 

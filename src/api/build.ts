@@ -6,12 +6,11 @@ import { constants, copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { sweepTempFiles, writeFileAtomic } from "../adapters/atomic-write.js";
 import { withWorkspaceLock } from "../adapters/workspace-lock.js";
-import { cachedArtifact } from "../load/artifacts.js";
 import type { Diagnostic } from "../errors/index.js";
 import { SetupMacError } from "../errors/index.js";
 import { buildLock, LOCK_FILE, serializeLock } from "../emit/lock.js";
 import type { Lock } from "../emit/lock-types.js";
-import { buildConfigSchema, SCHEMA_FILE, serializeSchema } from "../emit/schema.js";
+import { SCHEMA_FILE } from "../emit/schema.js";
 import { parseLock } from "../load/lock.js";
 import type { WorkspaceOptions } from "./workspace.js";
 import type { Workspace } from "../load/index.js";
@@ -70,7 +69,7 @@ export interface Computed {
   configText: string;
   lock: Lock;
   lockText: string;
-  /** The JSON Schema's bytes, made on first use: only `build` writes it. */
+  /** The JSON Schema's bytes (only when computed with `schema`: build and docs use it). */
   readonly schemaText: string;
   warnings: Diagnostic[];
   /** The loaded programs the lock was made from. */
@@ -80,29 +79,25 @@ export interface Computed {
 /** Evaluates every host into the lock's and the schema's bytes, writing nothing; throws on errors. */
 export async function computeBuild(options: WorkspaceOptions = {}): Promise<Computed> {
   // The lock always holds every host: a partial lock would drop the others' configuration.
-  const evaluated = await evaluateWorkspace({ ...options, hosts: undefined });
+  const evaluated = await evaluateWorkspace({
+    ...options,
+    hosts: undefined,
+    // JSON Schema of 1,000 programs costs ~0.15 s: only build and docs ask for it.
+    schema: options.schema ?? false,
+  });
   const problems = errors(evaluated.diagnostics);
   if (problems.length) throw new SetupMacError(problems);
   const { workspace } = evaluated;
-  const lock = buildLock(
-    { config: workspace.config, programs: workspace.programs },
-    evaluated.evaluation,
-  );
-  let schemaText: string | undefined;
+  const lock = buildLock({ config: workspace.config }, evaluated.evaluation);
   return {
     root: workspace.root,
     configText: workspace.config.text,
     lock,
     lockText: await timings.span("serialize lock", () => serializeLock(lock)),
-    // JSON Schema of 1,000 programs costs ~0.15 s; apply, diff and rollback never need it.
     get schemaText() {
-      if (schemaText !== undefined) return schemaText;
-      const start = timings.now();
-      schemaText = cachedArtifact(workspace.cached, "schema.json", () =>
-        serializeSchema(buildConfigSchema(workspace.programs)),
-      );
-      if (timings.enabled) timings.spans.push({ name: "JSON schema", ms: timings.now() - start });
-      return schemaText;
+      if (workspace.schemaText === undefined)
+        throw new Error("internal: computeBuild was asked for no schema (`schema: false`)");
+      return workspace.schemaText;
     },
     warnings: evaluated.diagnostics.filter((d) => d.severity === "warning"),
     programs: workspace.programs,
@@ -111,7 +106,7 @@ export async function computeBuild(options: WorkspaceOptions = {}): Promise<Comp
 
 /** Evaluates every host and writes `setup-mac.lock.json` and `setup-mac/schema.json`. */
 export async function build(options: BuildOptions = {}): Promise<BuildResult> {
-  const computed = await computeBuild(options);
+  const computed = await computeBuild({ ...options, schema: true });
   const written: BuildResult["written"] = [];
   let keptAside: KeptAside | undefined;
   const write = async () => {

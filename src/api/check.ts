@@ -33,7 +33,10 @@ export async function check(options: WorkspaceOptions = {}): Promise<CheckResult
         name,
         platform: workspace.config.config.hosts[name]!.platform,
         enabled: h.enabled.size,
-        ok: errors([...h.diagnostics, ...scan.filter((d) => d.host === name)]).length === 0,
+        // A host the isolate never finished evaluating is not ok, whichever host it stopped on.
+        ok:
+          workspace.evaluation !== undefined &&
+          errors([...h.diagnostics, ...scan.filter((d) => d.host === name)]).length === 0,
       };
     }),
     diagnostics,

@@ -21,6 +21,7 @@ import { CONFIG_FILE, parseConfig } from "../load/config.js";
 import type { WorkspaceOptions } from "./workspace.js";
 import { evaluateWorkspace } from "./workspace.js";
 import { pickHosts } from "./hosts.js";
+import { ISOLATE_STOPS } from "../isolate/limits.js";
 
 export interface EditResult {
   hosts: string[];
@@ -63,6 +64,16 @@ async function validateEdit(
 ): Promise<Map<string, Map<string, EnabledBy>>> {
   const next = await evaluateWorkspace({ ...options, hosts: undefined, configText: after });
   const fresh = next.diagnostics.filter((d) => d.severity === "error");
+  // An evaluation the isolate stopped vouches for nothing, whether or not it stopped before too.
+  const stopped = fresh.filter((d) => ISOLATE_STOPS.has(d.code));
+  if (stopped.length) {
+    throw new SetupMacError(
+      stopped.map((d) => ({
+        ...d,
+        message: `${d.message}\n  (nothing was written: the edit cannot be checked while this module does not evaluate)`,
+      })),
+    );
+  }
   if (fresh.length) {
     let old = new Set<string>();
     try {

@@ -30,7 +30,7 @@ export interface DocsResult {
 }
 
 export async function buildDocs(options: DocsOptions = {}): Promise<DocsResult> {
-  const computed = await computeBuild(options);
+  const computed = await computeBuild({ ...options, schema: true });
   const parsed = parseConfig(computed.configText);
   if (!parsed.ok) throw new SetupMacError(parsed.diagnostics);
   const schema = JSON.parse(computed.schemaText) as {
@@ -38,7 +38,7 @@ export async function buildDocs(options: DocsOptions = {}): Promise<DocsResult> 
   };
   const contributedBy = new Map<string, string[]>();
   for (const [name, p] of computed.programs)
-    for (const target of Object.keys(p.program.contributes ?? {}))
+    for (const target of p.program.contributesTo)
       contributedBy.set(target, [...(contributedBy.get(target) ?? []), name]);
   const programs: DocsProgram[] = [...computed.programs.keys()].sort().map((name) => {
     const { program, file, category } = computed.programs.get(name)!;

@@ -4,12 +4,12 @@
  */
 import { MERGE_META } from "../define/lines.js";
 import { resolve as resolvePath } from "node:path";
-import { z } from "zod";
 import { describePriority, PRIORITY } from "../define/priority.js";
 import { diagnostic, didYouMean, SetupMacError } from "../errors/index.js";
+import { errors } from "./workspace.js";
 import type { LoadOptions, Workspace } from "../load/index.js";
 import { loadWorkspace } from "../load/index.js";
-import { describeSource, evaluateHost, findProvenance } from "../plan/evaluate.js";
+import { describeSource, findProvenance } from "../plan/evaluate.js";
 import { explainEnabled } from "../resolve/index.js";
 import { catalogEntry } from "../load/catalog.js";
 import type { ListOptions, ProgramSummary } from "./list.js";
@@ -85,11 +85,17 @@ export async function programInfo(
   name: string,
   options: WorkspaceOptions = {},
 ): Promise<ProgramDetails> {
-  const { programs, workspace } = await listPrograms({
-    ...options,
-    enabled: false,
-    category: undefined,
+  // Every host is evaluated in the isolate: which hosts enable it is known only after loading.
+  const workspace = await loadWorkspace(resolvePath(options.workspace ?? "."), {
+    cacheDir: options.cacheDir,
+    ...(options.limits ? { limits: options.limits } : {}),
+    hosts: (config) => Object.keys(config.config.hosts).sort(),
+    optionSchemas: [name],
   });
+  const isolateFailure = !workspace.evaluation && errors(workspace.diagnostics)[0];
+  if (isolateFailure) throw new SetupMacError(isolateFailure);
+  const entries = new Map([...workspace.programs].map(([n, p]) => [n, catalogEntry(p)]));
+  const programs = summarize(workspace.config, entries, { enabled: false });
   const summary = programs.find((p) => p.name === name);
   const source = workspace.programs.get(name);
   if (!summary || !source) {
@@ -104,13 +110,9 @@ export async function programInfo(
   }
   const program = source.program;
   const optionList: OptionInfo[] = [];
-  if (program.options) {
-    const json = z.toJSONSchema(program.options as z.ZodObject, {
-      io: "input",
-      unrepresentable: "any",
-    }) as {
-      properties?: Record<string, Record<string, unknown>>;
-    };
+  const json = workspace.optionSchemas[name] as
+    { properties?: Record<string, Record<string, unknown>> } | undefined;
+  if (json) {
     for (const [key, schema] of Object.entries(json.properties ?? {})) {
       optionList.push({
         name: key,
@@ -124,10 +126,7 @@ export async function programInfo(
   const reasons: Record<string, string> = {};
   const problems: Record<string, string> = {};
   for (const host of Object.keys(summary.enabledOn)) {
-    const evaluation = evaluateHost(
-      { config: workspace.config, programs: workspace.programs },
-      host,
-    );
+    const evaluation = workspace.evaluation!.hosts.get(host)!;
     reasons[host] = explainEnabled(name, evaluation.enabled);
     const resolved = evaluation.options.get(name);
     if (!resolved) {
@@ -165,7 +164,7 @@ export async function programInfo(
     ...summary,
     requires: [...(program.requires ?? [])],
     conflicts: [...(program.conflicts ?? [])],
-    contributesTo: Object.keys(program.contributes ?? {}).sort(),
+    contributesTo: program.contributesTo,
     ...(program.homepage ? { homepage: program.homepage } : {}),
     options: optionList,
     reasons,

@@ -7,9 +7,7 @@ import type { Diagnostic } from "../errors/index.js";
 import type { LoadOptions, Workspace } from "../load/index.js";
 import { loadWorkspace } from "../load/index.js";
 import type { Evaluation } from "../plan/evaluate.js";
-import { evaluate } from "../plan/evaluate.js";
 import { selectHosts } from "./hosts.js";
-import { timings } from "../adapters/timings.js";
 
 export { selectHosts };
 
@@ -18,6 +16,8 @@ export interface WorkspaceOptions extends LoadOptions {
   workspace?: string;
   /** Limit to these hosts (default: all). */
   hosts?: string[];
+  /** Also render the config's JSON Schema (`workspace.schemaText`). */
+  schema?: boolean;
 }
 
 export interface Evaluated {
@@ -28,18 +28,37 @@ export interface Evaluated {
   hosts: string[];
 }
 
-/** Loads and evaluates a workspace; never throws for problems in modules or hosts (see `diagnostics`). */
+/**
+ * Loads and evaluates a workspace in the isolate; never throws for problems in modules or hosts
+ * (see `diagnostics`).
+ */
 export async function evaluateWorkspace(options: WorkspaceOptions = {}): Promise<Evaluated> {
   const root = resolve(options.workspace ?? ".");
+  let hosts: string[] = [];
   const workspace = await loadWorkspace(root, {
     cacheDir: options.cacheDir,
     configText: options.configText,
+    ...(options.limits ? { limits: options.limits } : {}),
+    hosts: (config) => (hosts = selectHosts({ config }, options.hosts)),
+    ...(options.schema ? { schema: true } : {}),
   });
-  const hosts = selectHosts(workspace, options.hosts);
-  const evaluation = await timings.span(
-    `evaluate ${hosts.length} host${hosts.length === 1 ? "" : "s"}`,
-    () => evaluate({ config: workspace.config, programs: workspace.programs }, hosts),
-  );
+  // The isolate failed (its diagnostic says why): every host is unevaluated, and failed by the
+  // errors that name it or no host at all.
+  const failed = errors(workspace.diagnostics);
+  const evaluation = workspace.evaluation ?? {
+    hosts: new Map(
+      hosts.map((host) => [
+        host,
+        {
+          host,
+          enabled: new Map(),
+          options: new Map(),
+          diagnostics: failed.filter((d) => d.host === undefined || d.host === host),
+        },
+      ]),
+    ),
+    diagnostics: [],
+  };
   return {
     workspace,
     evaluation,

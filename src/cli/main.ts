@@ -5,19 +5,28 @@
  * Exit codes: 0 ok, 1 failure (errors found, a step failed, drift), 2 usage (bad flags or
  * arguments), 3 busy (another setup-mac holds the workspace lock), 130 interrupted.
  */
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { SetupMacError } from "../errors/index.js";
 import type { CommandContext, GlobalOptions } from "./context.js";
 import type { Output } from "./render.js";
 import { colors, formatDiagnostic, toJson } from "./render.js";
 import { VERSION } from "../version.js";
 import { timings } from "../adapters/timings.js";
+import { commandLineLimits, DEFAULT_LIMITS, MAX_MODULE_TIMEOUT_S } from "../isolate/limits.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each verb types its own arguments
 type Runner = (ctx: CommandContext, ...args: any[]) => Promise<void>;
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(",").filter(Boolean)];
+}
+
+function evalTimeout(value: string): number {
+  const seconds = Number(value);
+  if (!(seconds > 0 && seconds <= MAX_MODULE_TIMEOUT_S)) {
+    throw new InvalidArgumentError(`give seconds, more than 0 and at most ${MAX_MODULE_TIMEOUT_S}`);
+  }
+  return seconds;
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -46,6 +55,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("--json", "machine-readable output on stdout")
     .option("--no-color", "no colour (NO_COLOR is honoured too)")
     .option("--timings", "print where the time went: stages and the slowest modules (stderr)")
+    .option(
+      "--eval-timeout <seconds>",
+      `stop a module that runs longer than this while evaluating (default ${DEFAULT_LIMITS.moduleTimeoutMs / 1000})`,
+      evalTimeout,
+    )
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -60,8 +74,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       json?: boolean;
       color: boolean;
       timings?: boolean;
+      evalTimeout?: number;
     }>();
     if (opts.timings) timings.enabled = true;
+    if (opts.evalTimeout !== undefined) commandLineLimits.moduleTimeoutMs = opts.evalTimeout * 1000;
     const globals: GlobalOptions = {
       workspace: opts.workspace ?? env.SETUP_MAC_WORKSPACE,
       host: opts.host,

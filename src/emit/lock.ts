@@ -11,7 +11,10 @@ import { LOCK_VERSION } from "./lock-types.js";
 export const LOCK_FILE = "setup-mac.lock.json";
 
 /** sha256 over the config's value and the source hash of every program the hosts enable. */
-export function inputsHash(input: EvaluateInput, hosts: Record<string, HostLock>): string {
+export function inputsHash(
+  input: Pick<EvaluateInput, "config">,
+  hosts: Record<string, HostLock>,
+): string {
   const sources = new Map<string, string>();
   for (const host of Object.values(hosts)) {
     for (const [name, p] of Object.entries(host.programs)) sources.set(name, p.source.sha256);
@@ -24,7 +27,7 @@ export function inputsHash(input: EvaluateInput, hosts: Record<string, HostLock>
 }
 
 /** Assembles the lock from an evaluation without errors. */
-export function buildLock(input: EvaluateInput, evaluation: Evaluation): Lock {
+export function buildLock(input: Pick<EvaluateInput, "config">, evaluation: Evaluation): Lock {
   const hosts: Record<string, HostLock> = {};
   for (const [name, host] of evaluation.hosts) {
     if (!host.lock)

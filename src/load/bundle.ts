@@ -18,6 +18,7 @@ import {
 } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join, relative, resolve as resolvePath, sep } from "node:path";
+import { builtinModules, createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import type { Plugin } from "esbuild";
 import type { Diagnostic } from "../errors/index.js";
@@ -28,13 +29,52 @@ import { sha256 } from "../emit/hash.js";
 import * as apiSurface from "../api-surface.js";
 
 /** Bumped whenever the bundle's shape changes, so old caches are never read. */
-const BUNDLE_FORMAT = 2;
+const BUNDLE_FORMAT = 3;
 
 export const API_GLOBAL = "setup-mac.api";
+/** Where the isolate puts the `require` a bundle uses for Node built-ins (see `moduleRequire`). */
+export const REQUIRE_GLOBAL = "setup-mac.require";
+
+/**
+ * Node built-ins a program module may use: computation only. Evaluation is a pure function of the
+ * module's inputs (decision 22), so files, processes, the network, the host's facts from `os` and
+ * the module system itself are out of reach; a module reads the host through `host`.
+ */
+export const PURE_BUILTINS: ReadonlySet<string> = new Set([
+  "assert",
+  "assert/strict",
+  "buffer",
+  "crypto",
+  "events",
+  "path",
+  "path/posix",
+  "path/win32",
+  "punycode",
+  "querystring",
+  "string_decoder",
+  "url",
+  "util",
+]);
+
+/** The built-in's name without `node:`, when `id` names a Node built-in. */
+export function builtinName(id: string): string | undefined {
+  const bare = id.startsWith("node:") ? id.slice(5) : id;
+  return builtinModules.includes(bare) || id.startsWith("node:") ? bare : undefined;
+}
+
+function impureBuiltinHint(name: string): string {
+  return `program modules are pure functions of their inputs: \`${name}\` is not available while they evaluate; read the machine through \`host\`, ship files with \`files\`, and run commands in \`hooks\` (they run at apply time)`;
+}
+
+/** Where the bundle's code is: a file in the cache, or (with the cache off) the code itself. */
+export type BundleSource = { path: string } | { code: string };
 
 export interface BundleResult {
-  /** One loader per module, in discovery order; each evaluates its module when called. */
-  loaders: (() => unknown)[];
+  /**
+   * The bundle to import (in the isolate, never here): its `modules` export holds one loader per
+   * module, in discovery order. Undefined when the modules do not bundle (see `diagnostics`).
+   */
+  source?: BundleSource;
   /** sha256 of each module file's bytes, by workspace-relative path. */
   hashes: Map<string, string>;
   diagnostics: Diagnostic[];
@@ -147,7 +187,10 @@ export function hashModules(root: string, files: readonly string[]): Map<string,
   return readHashes(resolvePath(root), files) ?? new Map<string, string>();
 }
 
-/** Bundles (or reuses the cached bundle of) the given modules and returns one loader per module. */
+/**
+ * Bundles (or reuses the cached bundle of) the given modules. Nothing of the modules runs here:
+ * the isolate imports the bundle (`importBundle`).
+ */
 export async function bundleModules(
   root: string,
   modules: readonly DiscoveredModule[],
@@ -160,17 +203,22 @@ export async function bundleModules(
 
   if (cacheDir) {
     const cached = validCachedBundle(absRoot, cacheDir, files, hashes);
-    const hit = cached && (await importCached(cached));
-    if (hit) return { loaders: hit, hashes, diagnostics: [], cache: "hit", cached };
+    if (cached)
+      return {
+        source: { path: join(cached.dir, cached.bundle) },
+        hashes,
+        diagnostics: [],
+        cache: "hit",
+        cached,
+      };
   }
 
   const built = await build(absRoot, modules);
-  if (built.code === undefined)
-    return { loaders: [], hashes, diagnostics: built.diagnostics, cache: "miss" };
+  if (built.code === undefined) return { hashes, diagnostics: built.diagnostics, cache: "miss" };
 
   let cache: BundleResult["cache"] = "off";
   let cached: CachedBundle | undefined;
-  let loaders: (() => unknown)[] | undefined;
+  let source: BundleSource | undefined;
   if (cacheDir) {
     // Module files keep the hashes taken before bundling: if one changed while esbuild read it,
     // the manifest holds the older hash and the next load rebuilds (hashing again afterwards
@@ -192,18 +240,18 @@ export async function bundleModules(
           bundle: bundleName,
         };
         writeCacheFile(join(cacheDir, "manifest.json"), JSON.stringify(manifest));
-        loaders = await importBundle(join(cacheDir, bundleName));
         pruneCache(cacheDir, bundleName);
+        source = { path: join(cacheDir, bundleName) };
         cache = "miss";
         cached = { dir: cacheDir, bundle: bundleName };
       } catch {
         // An unwritable cache is harmless: load from memory instead.
-        loaders = undefined;
+        source = undefined;
       }
     }
   }
-  loaders ??= await importFromMemory(built.code);
-  return { loaders, hashes, diagnostics: built.diagnostics, cache, ...(cached ? { cached } : {}) };
+  source ??= { code: built.code };
+  return { source, hashes, diagnostics: built.diagnostics, cache, ...(cached ? { cached } : {}) };
 }
 
 /**
@@ -259,21 +307,22 @@ function mtimeOf(path: string): number {
   }
 }
 
-async function importCached(cached: CachedBundle): Promise<(() => unknown)[] | undefined> {
-  try {
-    return await importBundle(join(cached.dir, cached.bundle));
-  } catch {
-    return undefined;
-  }
+/** Forgets a cached bundle that would not import, so the next load bundles again. */
+export function removeCachedBundle(cached: CachedBundle): void {
+  for (const file of ["manifest.json", cached.bundle])
+    try {
+      rmSync(join(cached.dir, file), { force: true });
+    } catch {
+      // A read-only cache: the load bundles into memory instead.
+    }
 }
 
-async function importBundle(path: string): Promise<(() => unknown)[]> {
-  const mod = (await import(pathToFileURL(path).href)) as { modules: (() => unknown)[] };
-  return mod.modules;
-}
-
-async function importFromMemory(code: string): Promise<(() => unknown)[]> {
-  const url = `data:text/javascript;base64,${Buffer.from(code).toString("base64")}`;
+/** Imports a bundle (in the isolate): one loader per module, each evaluates its module when called. */
+export async function importBundle(source: BundleSource): Promise<(() => unknown)[]> {
+  const url =
+    "path" in source
+      ? pathToFileURL(source.path).href
+      : `data:text/javascript;base64,${Buffer.from(source.code).toString("base64")}`;
   const mod = (await import(url)) as { modules: (() => unknown)[] };
   return mod.modules;
 }
@@ -339,9 +388,9 @@ async function build(
       logLevel: "silent",
       absWorkingDir: root,
       ...(shim ? { alias: { "setup-mac": shim } } : { plugins: [shimPlugin] }),
-      // Modules may `require` Node built-ins; a bundle loaded from memory has no file URL to anchor on.
+      // Modules may `require` the pure built-ins, through the isolate's guard (`moduleRequire`).
       banner: {
-        js: 'import { createRequire as __smCreateRequire } from "node:module"; const require = __smCreateRequire(import.meta.url.startsWith("file:") ? import.meta.url : "file:///");',
+        js: `const require = globalThis[Symbol.for(${JSON.stringify(REQUIRE_GLOBAL)})] ?? (() => { throw new Error("setup-mac: program modules must be loaded by setup-mac"); });`,
       },
     });
     const inputs = Object.keys(result.metafile.inputs).filter(
@@ -349,6 +398,16 @@ async function build(
     );
     // Programs meet only through requires/conflicts/contributes: importing another program is an error.
     for (const [path, input] of Object.entries(result.metafile.inputs)) {
+      for (const imp of input.imports) {
+        const name = imp.external ? builtinName(imp.path) : undefined;
+        if (name !== undefined && !PURE_BUILTINS.has(name))
+          diagnostics.push(
+            diagnostic("module-impure-import", `imports the Node built-in \`${imp.path}\``, {
+              location: { file: toPosix(path) },
+              hint: impureBuiltinHint(name),
+            }),
+          );
+      }
       if (!moduleSet.has(path)) continue;
       for (const imp of input.imports) {
         if (moduleSet.has(imp.path) && imp.path !== path) {
@@ -392,6 +451,24 @@ async function build(
     }
     return { inputs: [], diagnostics, esbuildVersion: esbuild.version };
   }
+}
+
+/**
+ * The `require` a bundle gets in the isolate: the pure built-ins, and a clear error for anything
+ * else (a `require` whose name is computed at run time, which the bundler cannot see).
+ */
+export function moduleRequire(): (id: string) => unknown {
+  const real = createRequire(import.meta.url);
+  return (id: string) => {
+    const name = builtinName(id);
+    if (name !== undefined && PURE_BUILTINS.has(name)) return real(`node:${name}`) as unknown;
+    const error = new Error(
+      name !== undefined
+        ? `require("${id}") is refused: ${impureBuiltinHint(name)}`
+        : `require("${id}") is refused: only Node's pure built-ins are loaded at run time; import packages statically so they are bundled`,
+    );
+    throw error;
+  };
 }
 
 function toPosix(p: string): string {

@@ -1,22 +1,31 @@
 /**
- * Loading a workspace: read the config, discover and bundle the modules, check each default
- * export. This is an IO stage; everything after it (resolve, merge, emit) is pure.
+ * Loading a workspace: read the config, discover and bundle the modules, and hand the bundle to
+ * the evaluation isolate (src/isolate/), the only place module code runs. What comes back is data:
+ * each program's facts and, when asked for, the evaluated hosts and the JSON Schemas.
  */
 import { readFileSync } from "node:fs";
-import { join, basename } from "node:path";
-import { isProgram, type AnyProgram } from "../define/program.js";
+import { join } from "node:path";
 import { timings } from "../adapters/timings.js";
-import * as api from "../api-surface.js";
 import type { Diagnostic } from "../errors/index.js";
 import { diagnostic, SetupMacError } from "../errors/index.js";
-import { programShape } from "../schema/contribution.js";
-import { bundleModules, API_GLOBAL, type BundleResult, type CachedBundle } from "./bundle.js";
+import type { EvaluationLimits } from "../isolate/run.js";
+import { commandLineLimits, DEFAULT_LIMITS, Isolate } from "../isolate/run.js";
+import type { Evaluation } from "../plan/evaluate.js";
+import {
+  bundleModules,
+  removeCachedBundle,
+  type BundleResult,
+  type CachedBundle,
+} from "./bundle.js";
 import { storeCatalog } from "./catalog.js";
 import { CONFIG_FILE, parseConfig, type ConfigDocument } from "./config.js";
 import { discoverModules } from "./discover.js";
+import type { ProgramFacts } from "./instantiate.js";
+
+export type { ProgramFacts };
 
 export interface LoadedProgram {
-  program: AnyProgram;
+  program: ProgramFacts;
   /** Workspace-relative path of the module file. */
   file: string;
   category: string;
@@ -34,6 +43,15 @@ export interface Workspace {
   cache: BundleResult["cache"];
   /** The cached bundle the modules came from, when there is one (for derived caches). */
   cached?: CachedBundle;
+  /**
+   * The hosts asked for (`hosts`), evaluated. Missing when the isolate failed (a module hung,
+   * ran out of memory, exited or crashed): `diagnostics` then says which and why.
+   */
+  evaluation?: Evaluation;
+  /** The config's JSON Schema, when asked for (`schema`). */
+  schemaText?: string;
+  /** The options' JSON Schema of the programs asked for (`optionSchemas`). */
+  optionSchemas: Record<string, Record<string, unknown>>;
 }
 
 export interface LoadOptions {
@@ -41,6 +59,16 @@ export interface LoadOptions {
   cacheDir?: string | null;
   /** Use this text as the config instead of reading the file (to evaluate an edit before writing it). */
   configText?: string;
+  /** Limits for module code (default: the config's `evaluation`, then `DEFAULT_LIMITS`). */
+  limits?: Partial<EvaluationLimits>;
+}
+
+/** What to compute in the isolate besides loading the modules. */
+export interface LoadWants {
+  /** The hosts to evaluate, chosen from the config (may throw a SetupMacError); default none. */
+  hosts?: (config: ConfigDocument) => readonly string[];
+  schema?: boolean;
+  optionSchemas?: readonly string[];
 }
 
 /** Reads the config of a workspace; throws a SetupMacError naming the file on any problem. */
@@ -76,142 +104,96 @@ export function readConfig(root: string, configText?: string): ConfigDocument {
   return parsed.doc;
 }
 
-/** Loads the config and every program module of a workspace. */
-export async function loadWorkspace(root: string, options: LoadOptions = {}): Promise<Workspace> {
+/** The limits an evaluation runs under: the options', the command line's, the config's, the defaults. */
+export function evaluationLimits(
+  config: ConfigDocument | undefined,
+  given: Partial<EvaluationLimits> = {},
+): EvaluationLimits {
+  const fromConfig = config?.config.evaluation;
+  const ms = (s: number | undefined) => (s === undefined ? undefined : Math.round(s * 1000));
+  const pick = <K extends keyof EvaluationLimits>(key: K, configValue: number | undefined) =>
+    given[key] ?? commandLineLimits[key] ?? configValue ?? DEFAULT_LIMITS[key];
+  return {
+    moduleTimeoutMs: pick("moduleTimeoutMs", ms(fromConfig?.moduleTimeout)),
+    timeoutMs: pick("timeoutMs", ms(fromConfig?.timeout)),
+    memoryMb: pick("memoryMb", fromConfig?.memory),
+  };
+}
+
+/** Loads the config and every program module of a workspace, in the isolate. */
+export async function loadWorkspace(
+  root: string,
+  options: LoadOptions & LoadWants = {},
+): Promise<Workspace> {
   const config = await timings.span("read config", () => readConfig(root, options.configText));
-  const discovered = await timings.span("discover modules", () => discoverModules(root));
-  (globalThis as Record<symbol, unknown>)[Symbol.for(API_GLOBAL)] = api;
-  const bundle = await timings.span(`bundle ${discovered.length} modules`, () =>
-    bundleModules(root, discovered, { cacheDir: options.cacheDir }),
-  );
-  const loadStart = timings.now();
-  const diagnostics: Diagnostic[] = [...bundle.diagnostics];
-  const programs = new Map<string, LoadedProgram>();
-  if (bundle.loaders.length === discovered.length) {
-    discovered.forEach((mod, i) => {
-      const started = timings.enabled ? timings.now() : 0;
-      const evaluated = evaluateModule(mod.file, bundle.loaders[i]!, diagnostics);
-      if (timings.enabled) timings.addModule(mod.file, timings.now() - started);
-      const loaded = evaluated && timings.enabled ? timed(evaluated, mod.file) : evaluated;
-      if (!loaded) return;
-      const expected = basename(mod.file, ".ts");
-      if (loaded.name !== expected) {
-        diagnostics.push(
-          diagnostic(
-            "program-name-mismatch",
-            `defines program \`${loaded.name}\` but the file is named ${expected}.ts`,
-            {
-              location: { file: mod.file },
-              hint: `rename the file to ${loaded.name}.ts or the program to "${expected}"`,
-            },
-          ),
-        );
-        return;
-      }
-      const existing = programs.get(loaded.name);
-      if (existing) {
-        diagnostics.push(
-          diagnostic(
-            "program-duplicate",
-            `program \`${loaded.name}\` is defined twice: here and in ${existing.file}`,
-            {
-              location: { file: mod.file },
-              hint: "program names are unique in a workspace; remove or rename one of them",
-            },
-          ),
-        );
-        return;
-      }
-      programs.set(loaded.name, {
-        program: loaded,
-        file: mod.file,
-        category: mod.category,
-        sha256: bundle.hashes.get(mod.file) ?? "",
-      });
-    });
-  }
-  if (timings.enabled)
-    timings.spans.push({
-      name: `load ${discovered.length} modules`,
-      ms: timings.now() - loadStart,
-    });
-  if (bundle.cached) storeCatalog(bundle.cached, programs, diagnostics);
-  return {
-    root,
-    config,
-    programs,
-    diagnostics,
-    cache: bundle.cache,
-    ...(bundle.cached ? { cached: bundle.cached } : {}),
-  };
-}
-
-/** The same program with its functions timed per module (only with `--timings`). */
-function timed(program: AnyProgram, file: string): AnyProgram {
-  const wrapAll = <T extends Record<string, unknown>>(record: T | undefined): T | undefined =>
-    record &&
-    (Object.fromEntries(
-      Object.entries(record).map(([k, v]) => [
-        k,
-        typeof v === "function" ? timings.wrap(file, v as () => unknown) : v,
-      ]),
-    ) as T);
-  return {
-    ...program,
-    ...(program.config ? { config: timings.wrap(file, program.config) } : {}),
-    ...(program.overrides ? { overrides: wrapAll(program.overrides) } : {}),
-    ...(program.contributes ? { contributes: wrapAll(program.contributes) } : {}),
-  };
-}
-
-function evaluateModule(
-  file: string,
-  load: () => unknown,
-  diagnostics: Diagnostic[],
-): AnyProgram | undefined {
-  let namespace: unknown;
+  // The isolate boots while the modules are found and bundled.
+  let isolate = new Isolate(evaluationLimits(config, options.limits));
   try {
-    namespace = load();
-  } catch (error) {
-    diagnostics.push(
-      diagnostic(
-        "module-throws",
-        `throws while loading: ${error instanceof Error ? error.message : String(error)}`,
-        {
-          location: { file },
-          hint: "a module must only define its program; move side effects out of the top level",
-        },
-      ),
-    );
-    return undefined;
-  }
-  const exported = (namespace as { default?: unknown } | null)?.default;
-  if (!isProgram(exported)) {
-    diagnostics.push(
-      diagnostic(
-        "module-no-program",
-        exported === undefined
-          ? "has no default export"
-          : "does not export a program as its default export",
-        {
-          location: { file },
-          hint: "end the module with `export default defineProgram({ name, description, … })`",
-        },
-      ),
-    );
-    return undefined;
-  }
-  const shape = programShape.safeParse(exported);
-  if (!shape.success) {
-    for (const issue of shape.error.issues) {
-      diagnostics.push(
-        diagnostic("module-invalid", `\`${issue.path.join(".") || "program"}\` ${issue.message}`, {
-          location: { file },
-          hint: "see the ProgramDefinition type for every field",
+    const hosts = [...(options.hosts?.(config) ?? [])];
+    const discovered = await timings.span("discover modules", () => discoverModules(root));
+    for (let attempt = 0; ; attempt++) {
+      const bundle = await timings.span(`bundle ${discovered.length} modules`, () =>
+        bundleModules(root, discovered, { cacheDir: attempt ? null : options.cacheDir }),
+      );
+      const base = {
+        root,
+        config,
+        programs: new Map<string, LoadedProgram>(),
+        diagnostics: [...bundle.diagnostics],
+        cache: bundle.cache,
+        ...(bundle.cached ? { cached: bundle.cached } : {}),
+        optionSchemas: {},
+      };
+      if (!bundle.source) return base;
+      const outcome = await timings.span("isolate", () =>
+        isolate.run({
+          root,
+          source: bundle.source!,
+          modules: discovered,
+          hashes: Object.fromEntries(bundle.hashes),
+          configText: config.text,
+          configFile: config.file,
+          hosts,
+          schema: options.schema ?? false,
+          optionSchemas: [...(options.optionSchemas ?? [])],
+          ...(bundle.cached ? { cached: bundle.cached } : {}),
+          timings: timings.enabled,
         }),
       );
+      if (!outcome.ok && "importFailed" in outcome) {
+        // A cached bundle that does not import (truncated, edited): drop it and bundle again.
+        if (attempt === 0 && bundle.cached) {
+          removeCachedBundle(bundle.cached);
+          isolate = new Isolate(evaluationLimits(config, options.limits));
+          continue;
+        }
+        throw new Error(`the modules' bundle does not import: ${outcome.importFailed}`);
+      }
+      if (!outcome.ok) return { ...base, diagnostics: [...base.diagnostics, outcome.diagnostic] };
+      const { response } = outcome;
+      if (response.timings) {
+        timings.spans.push(...response.timings.spans);
+        for (const [file, ms] of response.timings.modules) timings.addModule(file, ms);
+      }
+      for (const { facts, index } of response.programs) {
+        const mod = discovered[index]!;
+        base.programs.set(facts.name, {
+          program: facts,
+          file: mod.file,
+          category: mod.category,
+          sha256: bundle.hashes.get(mod.file) ?? "",
+        });
+      }
+      base.diagnostics.push(...response.diagnostics);
+      if (bundle.cached) storeCatalog(bundle.cached, base.programs, base.diagnostics);
+      return {
+        ...base,
+        evaluation: response.evaluation,
+        ...(response.schemaText !== undefined ? { schemaText: response.schemaText } : {}),
+        optionSchemas: response.optionSchemas,
+      };
     }
-    return undefined;
+  } finally {
+    isolate.stop();
   }
-  return exported;
 }

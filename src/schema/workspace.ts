@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { didYouMean } from "../errors/index.js";
 import { SCAN_RULES } from "../scan/index.js";
+import { MAX_MODULE_TIMEOUT_S } from "../isolate/limits.js";
 
 export const hostName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
   message: "is not a host name (letters, digits, dot, dash and underscore)",
@@ -76,11 +77,22 @@ export const packPin = z.strictObject({
   }),
 });
 
+/** Limits for program module code while it evaluates (decision 0022). */
+export const evaluationConfig = z.strictObject({
+  /** Seconds one call into one module may take (loading it, `config`, a contribution). */
+  moduleTimeout: z.number().positive().max(MAX_MODULE_TIMEOUT_S).optional(),
+  /** Seconds the whole evaluation may take. */
+  timeout: z.number().positive().max(86400).optional(),
+  /** The evaluation's heap limit in MiB. */
+  memory: z.number().int().min(64).max(65536).optional(),
+});
+
 export const workspaceConfig = z.strictObject({
   $schema: z.string().optional(),
   defaults: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   hosts: z.record(hostName, hostConfig),
   scan: scanConfig.optional(),
+  evaluation: evaluationConfig.optional(),
   /** Program packs installed under packs/ by `setup-mac packs add`, pinned by integrity. */
   packs: z.record(packName, packPin).optional(),
 });

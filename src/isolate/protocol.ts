@@ -1,0 +1,80 @@
+/**
+ * What the CLI and its evaluation isolate say to each other (see decision 0022). The request and
+ * the response are structured-cloned; a shared array of four integers tells the CLI, at every
+ * moment, which module is running on which host and doing what, so it can stop it and say so.
+ */
+import type { Diagnostic } from "../errors/index.js";
+import type { BundleSource, CachedBundle } from "../load/bundle.js";
+import type { DiscoveredModule } from "../load/discover.js";
+import type { ProgramFacts } from "../load/instantiate.js";
+import type { Evaluation } from "../plan/evaluate.js";
+import type { Span } from "../adapters/timings.js";
+
+/** Indexes into the shared `Int32Array`. */
+export const SLOT = {
+  /** 1 + the index of the running module in `modules`; 0 when no module code runs. */
+  module: 0,
+  /** 1 + the index of the host being evaluated in `hosts`; 0 while modules load. */
+  host: 1,
+  /** What the running code is: an index into `PHASES`. */
+  phase: 2,
+  /** Bumped whenever one of the others changes, so the CLI sees time spent in one place. */
+  seq: 3,
+} as const;
+export const SLOTS = 4;
+
+/** What module code can be doing, as the messages say it. */
+export const PHASES = [
+  "evaluating",
+  "loading",
+  "config",
+  "contributes",
+  "overrides",
+  "building its JSON Schema",
+] as const;
+
+export function phaseIndex(what: string): number {
+  const head = what.split(".")[0]!;
+  const i = (PHASES as readonly string[]).indexOf(head);
+  return i < 0 ? 0 : i;
+}
+
+export interface IsolateRequest {
+  root: string;
+  source: BundleSource;
+  modules: DiscoveredModule[];
+  /** sha256 of each module file's bytes (they go into the lock). */
+  hashes: Record<string, string>;
+  configText: string;
+  configFile: string;
+  /** Hosts to evaluate, in this order. */
+  hosts: string[];
+  /** Also render the config's JSON Schema (cached next to the bundle when there is one). */
+  schema: boolean;
+  /** Programs whose options' JSON Schema to return. */
+  optionSchemas: string[];
+  cached?: CachedBundle;
+  timings: boolean;
+  state: SharedArrayBuffer;
+}
+
+/** Something module code wrote to stdout or stderr. */
+export interface ModuleOutput {
+  file: string;
+  stream: "stdout" | "stderr";
+  text: string;
+}
+
+export type IsolateResponse =
+  | {
+      kind: "done";
+      programs: { facts: ProgramFacts; index: number }[];
+      diagnostics: Diagnostic[];
+      evaluation: Evaluation;
+      schemaText?: string;
+      optionSchemas: Record<string, Record<string, unknown>>;
+      output: ModuleOutput[];
+      timings?: { spans: Span[]; modules: [string, number][] };
+    }
+  /** The bundle itself would not import (a corrupt cache file): bundle again and retry. */
+  | { kind: "import-failed"; message: string };

@@ -1,0 +1,207 @@
+/**
+ * The evaluation isolate's entry (a worker thread, see decision 0022): the only place program
+ * module code runs. It imports the bundle, instantiates the modules, evaluates the hosts it is
+ * asked for and posts back data only. The CLI watches the shared slots and ends this thread when
+ * a module runs too long; an `exit` or a crash here ends this thread, never the CLI.
+ */
+import { parentPort } from "node:worker_threads";
+import { z } from "zod";
+import * as api from "../api-surface.js";
+import { timings } from "../adapters/timings.js";
+import type { Diagnostic } from "../errors/index.js";
+import { diagnostic } from "../errors/index.js";
+import { buildConfigSchema, serializeSchema } from "../emit/schema.js";
+import { cachedArtifact } from "../load/artifacts.js";
+import { API_GLOBAL, importBundle, moduleRequire, REQUIRE_GLOBAL } from "../load/bundle.js";
+import { parseConfig } from "../load/config.js";
+import { instantiateModules, programFacts, wrapFunctions } from "../load/instantiate.js";
+import type { Evaluation, HostEvaluation, ProgramSource } from "../plan/evaluate.js";
+import { evaluateHost } from "../plan/evaluate.js";
+import type { IsolateRequest, IsolateResponse, ModuleOutput } from "./protocol.js";
+import { PHASES, phaseIndex, SLOT } from "./protocol.js";
+
+const port = parentPort;
+if (!port) throw new Error("setup-mac's isolate runs as a worker thread");
+
+port.once("message", (request: IsolateRequest) => {
+  void run(request).then(
+    (response) => port.postMessage(response),
+    (error: unknown) => {
+      // Our own failure (not a module's): surface it as the thread's uncaught error.
+      throw error;
+    },
+  );
+});
+
+async function run(request: IsolateRequest): Promise<IsolateResponse> {
+  const slots = new Int32Array(request.state);
+  const set = (module: number, phase: number) => {
+    Atomics.store(slots, SLOT.module, module);
+    Atomics.store(slots, SLOT.phase, phase);
+    Atomics.add(slots, SLOT.seq, 1);
+  };
+  timings.enabled = request.timings;
+
+  // What module code may reach: the API, the pure built-ins, no network (decision 0022).
+  const scope = globalThis as Record<symbol | string, unknown>;
+  scope[Symbol.for(API_GLOBAL)] = api;
+  scope[Symbol.for(REQUIRE_GLOBAL)] = moduleRequire();
+  for (const name of ["fetch", "WebSocket", "EventSource"]) delete scope[name];
+  const output = captureOutput(slots, request.modules);
+
+  let loaders: (() => unknown)[];
+  try {
+    loaders = await timings.span("import bundle", () => importBundle(request.source));
+  } catch (error) {
+    // Module code runs only when a loader is called, so this is the bundle's text itself.
+    return { kind: "import-failed", message: (error as Error).message ?? String(error) };
+  }
+
+  // Module code runs only inside these marks: the CLI always knows whose code is running, and
+  // `--timings` counts each module's own time.
+  const stack: { module: number; phase: number; start: number }[] = [];
+  const enter = (index: number, what: string) => {
+    stack.push({
+      module: Atomics.load(slots, SLOT.module),
+      phase: Atomics.load(slots, SLOT.phase),
+      start: timings.enabled ? timings.now() : 0,
+    });
+    set(index + 1, phaseIndex(what));
+  };
+  const leave = () => {
+    const top = stack.pop() ?? { module: 0, phase: 0, start: 0 };
+    if (timings.enabled) {
+      const file = request.modules[Atomics.load(slots, SLOT.module) - 1]?.file;
+      if (file) timings.addModule(file, timings.now() - top.start);
+    }
+    set(top.module, top.phase);
+  };
+  const instantiated = await timings.span(`load ${request.modules.length} modules`, () =>
+    instantiateModules(request.modules, loaders, {
+      enter: (i) => enter(i, "loading"),
+      leave,
+    }),
+  );
+
+  const programs = new Map<string, ProgramSource>();
+  for (const [name, { program, index }] of instantiated.programs) {
+    const mod = request.modules[index]!;
+    const wrapped = wrapFunctions(program, (fn, what) => marked(fn, index, what));
+    programs.set(name, {
+      program: wrapped,
+      file: mod.file,
+      category: mod.category,
+      sha256: request.hashes[mod.file] ?? "",
+    });
+  }
+  function marked<F extends (...args: never[]) => unknown>(fn: F, index: number, what: string): F {
+    return ((...args: Parameters<F>) => {
+      enter(index, what);
+      try {
+        return fn(...args);
+      } finally {
+        leave();
+      }
+    }) as F;
+  }
+
+  const parsed = parseConfig(request.configText, request.configFile);
+  const hosts = new Map<string, HostEvaluation>();
+  const evalDiagnostics: Diagnostic[] = [];
+  if (parsed.ok) {
+    const input = { config: parsed.doc, programs };
+    await timings.span(
+      `evaluate ${request.hosts.length} host${request.hosts.length === 1 ? "" : "s"}`,
+      () => {
+        request.hosts.forEach((host, i) => {
+          Atomics.store(slots, SLOT.host, i + 1);
+          Atomics.add(slots, SLOT.seq, 1);
+          const evaluated = evaluateHost(input, host);
+          hosts.set(host, evaluated);
+          evalDiagnostics.push(...evaluated.diagnostics);
+        });
+        Atomics.store(slots, SLOT.host, 0);
+      },
+    );
+  }
+  const evaluation: Evaluation = { hosts, diagnostics: evalDiagnostics };
+
+  let schemaText: string | undefined;
+  if (request.schema) {
+    set(0, PHASES.indexOf("building its JSON Schema"));
+    schemaText = await timings.span("JSON schema", () =>
+      cachedArtifact(request.cached, "schema.json", () =>
+        serializeSchema(buildConfigSchema(programs)),
+      ),
+    );
+    set(0, 0);
+  }
+  const optionSchemas: Record<string, Record<string, unknown>> = {};
+  for (const name of request.optionSchemas) {
+    const options = programs.get(name)?.program.options;
+    if (options)
+      optionSchemas[name] = z.toJSONSchema(options as z.ZodObject, {
+        io: "input",
+        unrepresentable: "any",
+      }) as Record<string, unknown>;
+  }
+
+  const diagnostics = [...instantiated.diagnostics, ...outputDiagnostics(output)];
+  return {
+    kind: "done",
+    programs: [...instantiated.programs.values()].map(({ program, index }) => ({
+      facts: programFacts(program),
+      index,
+    })),
+    diagnostics,
+    evaluation,
+    ...(schemaText !== undefined ? { schemaText } : {}),
+    optionSchemas,
+    output,
+    ...(timings.enabled
+      ? { timings: { spans: timings.spans, modules: [...timings.modules] } }
+      : {}),
+  };
+}
+
+/**
+ * Writes to stdout and stderr while module code runs are kept as that module's output: they
+ * never reach the terminal raw, and never mix into `--json`.
+ */
+function captureOutput(slots: Int32Array, modules: IsolateRequest["modules"]): ModuleOutput[] {
+  const output: ModuleOutput[] = [];
+  for (const stream of ["stdout", "stderr"] as const) {
+    const target = process[stream] as { write: (...args: unknown[]) => boolean };
+    target.write = (chunk: unknown, ...rest: unknown[]) => {
+      const index = Atomics.load(slots, SLOT.module) - 1;
+      const file = modules[index]?.file ?? "(no module)";
+      const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString();
+      const last = output.at(-1);
+      if (last && last.file === file && last.stream === stream) last.text += text;
+      else output.push({ file, stream, text });
+      const callback = rest.find((r) => typeof r === "function") as (() => void) | undefined;
+      callback?.();
+      return true;
+    };
+  }
+  return output;
+}
+
+/** Output is not an error, but the author should know their module is not quiet. */
+const SHOWN_LINES = 5;
+function outputDiagnostics(output: readonly ModuleOutput[]): Diagnostic[] {
+  return output.map((o) => {
+    const lines = o.text.replace(/\n$/, "").split("\n");
+    const shown = lines.slice(0, SHOWN_LINES).map((l) => `  | ${l}`);
+    if (lines.length > SHOWN_LINES) shown.push(`  | … ${lines.length - SHOWN_LINES} more lines`);
+    return diagnostic(
+      "module-output",
+      `wrote to ${o.stream} while evaluating:\n${shown.join("\n")}`,
+      {
+        severity: "warning",
+        location: { file: o.file },
+        hint: "module code runs at every evaluation and its output is not shown as is; return values instead, or throw an error to report a problem",
+      },
+    );
+  });
+}
