@@ -8,6 +8,7 @@ import type { Platform } from "../define/types.js";
 import { PLATFORMS } from "../define/types.js";
 import type { EnabledBy } from "../emit/lock-types.js";
 import type { Diagnostic } from "../errors/index.js";
+import { SetupMacError } from "../errors/index.js";
 import type { CatalogEntry } from "../load/catalog.js";
 import { loadCatalog } from "../load/catalog.js";
 import type { ConfigDocument } from "../load/config.js";
@@ -84,6 +85,10 @@ export async function listProgramSummaries(
   const catalog = await loadCatalog(resolvePath(options.workspace ?? "."), {
     cacheDir: options.cacheDir,
   });
+  // Nothing loaded because of errors (a module that does not bundle, an evaluation the isolate
+  // stopped) is a failure, not an empty workspace; one broken module among others is a warning.
+  const failed = catalog.diagnostics.filter((d) => d.severity === "error");
+  if (catalog.programs.size === 0 && failed.length) throw new SetupMacError(failed);
   return {
     programs: summarize(catalog.config, catalog.programs, options),
     diagnostics: catalog.diagnostics,
