@@ -145,6 +145,15 @@ beforeAll(async () => {
     ...lib,
   });
   await publish("broken-pack", "1.0.0", { "programs/x/broken.ts": "export default {" });
+  // Top-level code that must never run in the CLI: it would hang it, or end it with success.
+  await publish("hanging-pack", "1.0.0", {
+    "programs/x/hang.ts": `for (;;) {}\n${HELLO("hang")}`,
+    ...lib,
+  });
+  await publish("exiting-pack", "1.0.0", {
+    "programs/x/bye.ts": `process.exit(0);\n${HELLO("bye")}`,
+    ...lib,
+  });
   await publish(
     "tampered-pack",
     "1.0.0",
@@ -174,6 +183,16 @@ function workspace(): string {
     '{\n  // my machines\n  "hosts": { "h": { "platform": "nixos", "system": "x86_64-linux", "user": "u", "programs": { "local": true } } },\n}\n',
   );
   return root;
+}
+/** Every file of a workspace (its cache aside) with its bytes. */
+function tree(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isFile() && !path.startsWith(join(root, ".cache")))
+      out[path.slice(root.length + 1)] = readFileSync(path, "base64");
+  }
+  return out;
 }
 const opts = (root: string) => ({
   workspace: root,
@@ -249,6 +268,37 @@ describe("packs", () => {
     expect(readFileSync(join(root, "setup-mac.jsonc"), "utf8")).toBe(before);
     expect(existsSync(join(root, "packs/broken-pack"))).toBe(false);
     expect(existsSync(join(root, "packs/tampered-pack"))).toBe(false);
+  });
+
+  it("runs a pack's code only in the isolate: one that hangs or exits at import is refused, the workspace untouched", async () => {
+    const root = workspace();
+    // A generation and a lock of the last build: packs add must leave every byte as it was.
+    const built = await cliAsync(["--workspace", root, "build"], {
+      SETUP_MAC_CACHE_DIR: join(root, ".cache"),
+    });
+    expect(built.code, built.stderr).toBe(0);
+    const before = tree(root);
+    const hung = (await addPack("hanging-pack", {
+      ...opts(root),
+      limits: { moduleTimeoutMs: 500 },
+    }).catch((e: unknown) => e)) as SetupMacError;
+    expect(hung).toBeInstanceOf(SetupMacError);
+    expect(hung.diagnostics.map((d) => [d.code, d.location?.file])).toEqual([
+      ["module-timeout", "packs/hanging-pack/programs/x/hang.ts"],
+      ["pack-rejected", undefined],
+    ]);
+    expect(tree(root)).toEqual(before);
+    // Through the CLI: exit 1, never the pack's exit 0.
+    const exited = await cliAsync(["--workspace", root, "packs", "add", "exiting-pack"], {
+      SETUP_MAC_REGISTRY: base,
+      SETUP_MAC_CACHE_DIR: join(root, ".cache"),
+    });
+    expect(exited.code, exited.stderr).toBe(1);
+    expect(exited.stderr).toContain(
+      "packs/exiting-pack/programs/x/bye.ts: error[module-exit]: ended the evaluation (exit code 0) while loading",
+    );
+    expect(exited.stderr).toContain("error[pack-rejected]: exiting-pack@1.0.0 was not added");
+    expect(tree(root)).toEqual(before);
   });
 
   it("scoped packs install under packs/@scope/ and symbolic links in a tarball are not taken", async () => {

@@ -8,8 +8,17 @@
 import { createHash } from "node:crypto";
 import type { ReadEntry } from "tar";
 import { sha256 } from "../emit/hash.js";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { swapInFolder, writeFileAtomic } from "../adapters/atomic-write.js";
@@ -18,7 +27,8 @@ import { removeConfigValue, setConfigValue } from "../config/edit.js";
 import type { Diagnostic } from "../errors/index.js";
 import { diagnostic, SetupMacError } from "../errors/index.js";
 import { CONFIG_FILE } from "../load/config.js";
-import { readConfig } from "../load/index.js";
+import { loadWorkspace, readConfig } from "../load/index.js";
+import { ISOLATE_STOPS } from "../isolate/limits.js";
 import { packName } from "../schema/workspace.js";
 import { evaluateWorkspace } from "./workspace.js";
 import { PACK_MANIFEST, packDir, readManifest, type PackManifest } from "./pack-state.js";
@@ -159,11 +169,9 @@ export async function addPack(spec: string, options: PackOptions = {}): Promise<
     readConfig(root, configBefore); // a broken config is reported before anything changes
     const target = packDir(root, name);
     const replaced = readManifest(target)?.version;
-    // Swap it in (the staging folders are hidden: discovery never takes them for packs), pin
-    // it, and make sure the workspace still loads; otherwise put everything back.
     let files: string[] = [];
-    const swapped = await swapInFolder(target, async (staging) => {
-      files = await unpack(bytes, staging);
+    const fill = async (dir: string) => {
+      files = await unpack(bytes, dir);
       if (!files.some((f) => f.endsWith(".ts") && !f.split("/").some((p) => p.startsWith("_"))))
         throw usage(
           `${name}@${version} has no program modules under programs/: it is not a setup-mac pack`,
@@ -172,44 +180,101 @@ export async function addPack(spec: string, options: PackOptions = {}): Promise<
         name,
         version,
         integrity,
-        files: Object.fromEntries(files.map((f) => [f, sha256(readFileSync(join(staging, f)))])),
+        files: Object.fromEntries(files.map((f) => [f, sha256(readFileSync(join(dir, f)))])),
       };
-      writeFileSync(join(staging, PACK_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
-    });
+      writeFileSync(join(dir, PACK_MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+    };
     const configAfter = setConfigValue(configBefore, ["packs", name], { version, integrity });
-    await writeFileAtomic(configPath, configAfter);
-    let problems: Diagnostic[];
-    let programs: string[] = [];
+    // The pack's modules load, in the isolate, in a scratch copy of the workspace with the pack
+    // in place and pinned; only then is anything in the workspace changed.
+    const programs = await validatePack(
+      root,
+      target,
+      configAfter,
+      fill,
+      options,
+      `${name}@${version}`,
+    );
+    // Swap it in (the staging folders are hidden: discovery never takes them for packs) and pin it.
+    const swapped = await swapInFolder(target, fill);
     try {
-      const evaluated = await evaluateWorkspace({ ...options, workspace: root });
-      const mine = (file: string) => file.startsWith(`${relative(root, target)}/`);
-      problems = evaluated.workspace.diagnostics.filter((d) => d.location && mine(d.location.file));
-      programs = [...evaluated.workspace.programs.values()]
-        .filter((p) => mine(p.file))
-        .map((p) => p.program.name)
-        .sort();
+      await writeFileAtomic(configPath, configAfter);
     } catch (error) {
-      problems = error instanceof SetupMacError ? error.diagnostics : [];
-      if (!(error instanceof SetupMacError)) throw error;
-    }
-    if (problems.length) {
       swapped.restore();
-      await writeFileAtomic(configPath, configBefore);
-      throw new SetupMacError(
-        problems.concat(
-          diagnostic(
-            "pack-rejected",
-            `${name}@${version} was not added: its modules do not load in this workspace`,
-            {
-              hint: "the problems above name the files; report them to the pack's authors",
-            },
-          ),
-        ),
-      );
+      throw error;
     }
     swapped.commit();
     return { name, version, integrity, files, programs, ...(replaced ? { replaced } : {}) };
   });
+}
+
+/** Top-level entries of a workspace that its modules never need (besides dot folders: state, caches, VCS). */
+const NOT_COPIED = new Set(["node_modules", "result"]);
+
+/**
+ * Loads the workspace with the pack at `target` (filled by `fill`) and `configText`, in a scratch
+ * copy: the pack's modules are imported only in the isolate, and the workspace is not touched.
+ * Returns the pack's programs; throws `pack-rejected` with the problems of the pack's files, or
+ * with whatever stopped the isolate (a hang, an exit, an out-of-memory), which vouches for nothing.
+ */
+async function validatePack(
+  root: string,
+  target: string,
+  configText: string,
+  fill: (dir: string) => Promise<void>,
+  options: PackOptions,
+  label: string,
+): Promise<string[]> {
+  const scratch = mkdtempSync(join(tmpdir(), "setup-mac-pack-"));
+  const rel = relative(root, target).split(sep).join("/");
+  try {
+    cpSync(root, scratch, {
+      recursive: true,
+      filter: (src) => {
+        const path = relative(root, src).split(sep).join("/");
+        if (path === "") return true;
+        const top = path.split("/")[0]!;
+        if (top.startsWith(".") || NOT_COPIED.has(top)) return false;
+        return path !== rel && !path.startsWith(`${rel}/`);
+      },
+    });
+    await fill(join(scratch, target.slice(root.length)));
+    writeFileSync(join(scratch, CONFIG_FILE), configText);
+    const mine = (file: string) => file.startsWith(`${rel}/`);
+    let problems: Diagnostic[];
+    let programs: string[] = [];
+    try {
+      const workspace = await loadWorkspace(scratch, {
+        cacheDir: null,
+        ...(options.limits ? { limits: options.limits } : {}),
+      });
+      problems = workspace.diagnostics.filter(
+        (d) => (d.location && mine(d.location.file)) || ISOLATE_STOPS.has(d.code),
+      );
+      programs = [...workspace.programs.values()]
+        .filter((p) => mine(p.file))
+        .map((p) => p.program.name)
+        .sort();
+    } catch (error) {
+      if (!(error instanceof SetupMacError)) throw error;
+      problems = error.diagnostics;
+    }
+    if (problems.length)
+      throw new SetupMacError(
+        problems.concat(
+          diagnostic(
+            "pack-rejected",
+            `${label} was not added: its modules do not load in this workspace`,
+            {
+              hint: "the problems above name the files; report them to the pack's authors; nothing in the workspace was changed",
+            },
+          ),
+        ),
+      );
+    return programs;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 async function download(url: string, options: PackOptions): Promise<Buffer> {
