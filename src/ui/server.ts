@@ -50,12 +50,16 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>setup-mac</title>
+<link rel="icon" href="favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="app.css">
 <script type="module" src="app.js"></script>
 </head>
 <body><div id="app"><p class="loading">Loading…</p></div></body>
 </html>
 `;
+
+// Served under the token, so the browser does not ask for /favicon.ico (which is refused).
+const ICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#2f5fd0"/><path d="M4 5h8M4 8h8M4 11h5" stroke="#fff" stroke-width="1.6"/></svg>`;
 
 class BadRequest extends Error {}
 
@@ -161,6 +165,7 @@ export async function startUi(options: UiServerOptions): Promise<UiServer> {
     if (req.method === "GET" || req.method === "HEAD") {
       if (path === "/") return send(res, 200, "text/html; charset=utf-8", PAGE);
       if (path === "/app.js") return send(res, 200, "text/javascript; charset=utf-8", assets.js);
+      if (path === "/favicon.svg") return send(res, 200, "image/svg+xml", ICON);
       if (path === "/app.css") return send(res, 200, "text/css; charset=utf-8", assets.css);
       if (path === "/api/hosts") return json(res, 200, await hostsView(ws));
       const program = /^\/api\/programs\/([^/]+)$/.exec(path);
@@ -186,7 +191,8 @@ export async function startUi(options: UiServerOptions): Promise<UiServer> {
           { ...ws, hosts: [target], dryRun: path === "/api/validate" },
         ),
       );
-      return json(res, status, answer);
+      // A refused dry run is an answer, not a failure: the page shows its problems.
+      return json(res, path === "/api/validate" ? 200 : status, answer);
     }
     if (path === "/api/apply") {
       const target = str(body, "host")!;

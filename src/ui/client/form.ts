@@ -112,8 +112,8 @@ export function OptionsForm(props: {
     const mine = ++generation.current;
     setChecking(true);
     timer.current = window.setTimeout(() => {
-      post<{ ok: boolean }>("api/validate", change)
-        .then(() => mine === generation.current && setProblems([]))
+      post<{ ok: boolean; problems?: Problem[] }>("api/validate", change)
+        .then((answer) => mine === generation.current && setProblems(answer.problems ?? []))
         .catch((error: unknown) => {
           if (mine !== generation.current) return;
           setProblems(

@@ -551,6 +551,38 @@ function PlanPage(props: { host: string }) {
   </section>`;
 }
 
+/** One program's settings back to a generation: pick the program, then confirm. */
+function ProgramRollback(props: {
+  generation: Generation;
+  host: string;
+  disabled: boolean;
+  onConfirm: (program: string) => void;
+}) {
+  const names = props.generation.changes.programs
+    .filter((p) => p.kind !== "removed")
+    .map((p) => p.name);
+  const [program, setProgram] = useState(names[0] ?? "");
+  if (!names.length) return null;
+  return html`<span class="program-rollback">
+    <label
+      >one program:
+      <select
+        aria-label="program to roll back"
+        value=${program}
+        onChange=${(e: Event) => setProgram((e.currentTarget as HTMLSelectElement).value)}
+      >
+        ${names.map((n) => html`<option value=${n}>${n}</option>`)}
+      </select></label
+    >
+    <${Confirm}
+      label=${`Roll back ${program}`}
+      disabled=${props.disabled}
+      question=${`Restore only ${program}'s settings on ${props.host} from generation ${props.generation.number}, and apply?`}
+      onConfirm=${() => props.onConfirm(program)}
+    />
+  </span>`;
+}
+
 function GenerationsPage(props: { host: string }) {
   const state = useData<{ generations: Generation[]; problems: Problem[] }>(
     `api/generations?host=${encodeURIComponent(props.host)}`,
@@ -579,28 +611,32 @@ function GenerationsPage(props: { host: string }) {
                   <p class="muted">
                     ${new Date(g.time).toLocaleString()}${g.health && !g.health.ok ? ` · ${g.health.failed.length} health checks failed` : ""}
                   </p>
-                  ${g.changes.programs.length ? html`<${Changes} changes=${g.changes} />` : html`<p class="muted">no program changes</p>`}
+                  ${
+                    g.changes.programs.length
+                      ? g.changes.programs.length <= 5
+                        ? html`<${Changes} changes=${g.changes} />`
+                        : html`<details>
+                            <summary>${g.lines.length} programs changed</summary>
+                            <${Changes} changes=${g.changes} />
+                          </details>`
+                      : html`<p class="muted">no program changes</p>`
+                  }
                   ${
                     i > 0
-                      ? html`<p class="actions">
+                      ? html`<div class="actions">
                           <${Confirm}
                             label=${`Roll back to ${g.number}`}
                             question=${`Restore ${props.host}'s programs as generation ${g.number} had them, and apply?`}
                             disabled=${runner.running}
                             onConfirm=${() => void runner.run("api/rollback", { host: props.host, to: g.number })}
                           />
-                          ${g.changes.programs
-                            .filter((p) => p.kind !== "removed")
-                            .map(
-                              (p) =>
-                                html` <${Confirm}
-                                  label=${`Roll back ${p.name}`}
-                                  question=${`Restore only ${p.name}'s settings from generation ${g.number}, and apply?`}
-                                  disabled=${runner.running}
-                                  onConfirm=${() => void runner.run("api/rollback", { host: props.host, to: g.number, program: p.name })}
-                                />`,
-                            )}
-                        </p>`
+                          <${ProgramRollback}
+                            generation=${g}
+                            host=${props.host}
+                            disabled=${runner.running}
+                            onConfirm=${(program: string) => void runner.run("api/rollback", { host: props.host, to: g.number, program })}
+                          />
+                        </div>`
                       : null
                   }
                 </li>`,
@@ -633,4 +669,6 @@ function App() {
     <main>${page}</main>`;
 }
 
-render(html`<${App} />`, document.getElementById("app")!);
+const root = document.getElementById("app")!;
+root.textContent = "";
+render(html`<${App} />`, root);
