@@ -222,11 +222,21 @@ describe.skipIf(Boolean(missing))(`setup-mac ui in Chromium${missing}`, () => {
     expect(await gens.first().locator("h2").textContent()).toContain("rollback to 1");
     await shot("rollback");
     expect(config()).toBe(before);
-    expect(calls()).toEqual([
-      ["darwin-rebuild", "switch", "--flake", ".#macbook"],
-      ["darwin-rebuild", "switch", "--flake", ".#macbook"],
-      ["darwin-rebuild", "switch", "--flake", ".#macbook"],
-    ]);
+
+    // One program's settings from generation 2: only vscode's entry changes back.
+    const second = page.locator('li.generation[data-generation="2"]');
+    await second.getByLabel("program to roll back").selectOption("vscode");
+    await second.getByRole("button", { name: "Roll back vscode" }).click();
+    await second.getByRole("button", { name: "Yes, roll back vscode" }).click();
+    await expect
+      .poll(() => page.locator(".outcome").textContent(), { timeout: 60_000 })
+      .toMatch(/^Applied: generation 4/);
+    await expect.poll(() => gens.count()).toBe(4);
+    expect(await gens.first().locator("h2").textContent()).toContain("rollback vscode to 2");
+    expect(config()).toBe(after);
+    expect(calls()).toEqual(
+      Array.from({ length: 4 }, () => ["darwin-rebuild", "switch", "--flake", ".#macbook"]),
+    );
     expect(errors).toEqual([]);
   }, 180_000);
 });

@@ -561,8 +561,9 @@ function ProgramRollback(props: {
   const names = props.generation.changes.programs
     .filter((p) => p.kind !== "removed")
     .map((p) => p.name);
-  const [program, setProgram] = useState(names[0] ?? "");
+  const [picked, setProgram] = useState(names[0] ?? "");
   if (!names.length) return null;
+  const program = names.includes(picked) ? picked : names[0]!;
   return html`<span class="program-rollback">
     <label
       >one program:
@@ -600,7 +601,7 @@ function GenerationsPage(props: { host: string }) {
           <ol class="timeline" reversed>
             ${view.generations.map(
               (g, i) =>
-                html`<li class="generation" data-generation=${g.number}>
+                html`<li class="generation" key=${g.number} data-generation=${g.number}>
                   <h2>
                     Generation ${g.number}
                     <span class="badge"
