@@ -66,6 +66,19 @@ await build({
   legalComments: "none",
   logLevel: "warning",
 });
+// The docs site's search: MiniSearch and its page script, one classic script (the site also works
+// from file://, where modules are refused).
+await build({
+  entryPoints: ["src/emit/docs-search/client.ts"],
+  outfile: `dist.next-${process.pid}/docs/search.js`,
+  bundle: true,
+  format: "iife",
+  platform: "browser",
+  target: "es2020",
+  minify: true,
+  legalComments: "none",
+  logLevel: "warning",
+});
 copyFileSync("src/ui/client/style.css", `dist.next-${process.pid}/ui/app.css`);
 
 try {
