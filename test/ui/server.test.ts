@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startUi, type UiServer } from "../../src/ui/server.js";
-import { copyExampleTo } from "../e2e/cli.js";
+import { cli, copyExampleTo } from "../e2e/cli.js";
 
 const ASSETS = fileURLToPath(new URL("../../dist/ui/", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "sm-ui-server-"));
@@ -80,5 +80,13 @@ describe("startUi", () => {
       type: "failed",
       problems: [{ code: "unknown-generation" }],
     });
+  });
+
+  it("says so when the port is taken, and exits 1", () => {
+    const r = cli(["--workspace", ws, "ui", "--port", String(ui.port)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      `error[port-in-use]: port ${ui.port} on 127.0.0.1 is already in use\n  fix: pass another --port, or --port 0 to pick a free one\n`,
+    );
   });
 });

@@ -3,7 +3,7 @@ import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawn } from "node:child_process";
 import { startUi } from "../../ui/server.js";
-import { UsageError } from "../../errors/index.js";
+import { diagnostic, SetupMacError, UsageError } from "../../errors/index.js";
 import type { CommandContext } from "../context.js";
 import { colors } from "../render.js";
 
@@ -31,6 +31,14 @@ export async function run(ctx: CommandContext, flags: UiFlags): Promise<void> {
     port,
     assets: assetsDir(),
     ...(ctx.env.SETUP_MAC_HOME ? { home: ctx.env.SETUP_MAC_HOME } : {}),
+  }).catch((error: unknown) => {
+    if ((error as { code?: string }).code === "EADDRINUSE")
+      throw new SetupMacError(
+        diagnostic("port-in-use", `port ${port} on 127.0.0.1 is already in use`, {
+          hint: "pass another --port, or --port 0 to pick a free one",
+        }),
+      );
+    throw error;
   });
   const c = colors(output);
   output.out(
