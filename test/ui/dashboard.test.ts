@@ -139,6 +139,9 @@ describe.skipIf(Boolean(missing))(`setup-mac ui in Chromium${missing}`, () => {
     const macbook = page.locator('article[data-host="macbook"]');
     await expect.poll(() => macbook.locator("h2").textContent()).toBe("macbook darwin");
     expect(await macbook.locator(".applied").textContent()).toContain("never applied");
+    expect(await macbook.locator(".drift").textContent()).toBe(
+      "differs from the last generation: 0 in sync, 0 changed, 19 not applied, 0 removed",
+    );
     await shot("hosts");
 
     // A first apply from the plan page, so later plans are measured against generation 1.
@@ -153,8 +156,14 @@ describe.skipIf(Boolean(missing))(`setup-mac ui in Chromium${missing}`, () => {
     );
     expect(calls()).toEqual([["darwin-rebuild", "switch", "--flake", ".#macbook"]]);
 
-    // The program page from the host's card.
+    // The program page from the host's card, which now counts every program as applied.
     await page.goto(url);
+    await expect
+      .poll(() => macbook.locator(".drift").textContent())
+      .toBe("in sync with the last generation: 19 in sync, 0 changed, 0 not applied, 0 removed");
+    expect(await macbook.locator(".applied").textContent()).toContain(
+      "last applied: generation 1,",
+    );
     await macbook.getByRole("link", { name: "vscode", exact: true }).click();
     await expect.poll(() => page.locator("h1").textContent()).toBe("vscode editors");
     expect(await page.locator(".tabs [aria-current=page]").textContent()).toBe("macbook");

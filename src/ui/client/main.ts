@@ -204,9 +204,7 @@ function HostsPage() {
               ${
                 o
                   ? html`<p class=${`drift ${o.ok ? "ok" : "drifted"}`}>
-                      ${o.ok ? "in sync with the last generation" : "differs from the last generation"}:
-                      ${o.inSync} in sync, ${o.changed} changed, ${o.notApplied} not applied,
-                      ${o.removed} removed
+                      ${`${o.ok ? "in sync with the last generation" : "differs from the last generation"}: ${o.inSync} in sync, ${o.changed} changed, ${o.notApplied} not applied, ${o.removed} removed`}
                     </p>`
                   : null
               }
