@@ -177,6 +177,8 @@ describe.skipIf(Boolean(missing))(`setup-mac ui in Chromium${missing}`, () => {
 
     // A bad value: refused live by the server's evaluation, Save stays disabled, nothing written.
     const before = config();
+    await fontSize.locator("input").fill("abc");
+    await expect.poll(() => fontSize.locator(".error").textContent()).toBe("`abc` is not a number");
     await fontSize.locator("input").fill("500");
     await expect
       .poll(() => fontSize.locator(".error").textContent())

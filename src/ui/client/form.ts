@@ -106,7 +106,10 @@ export function OptionsForm(props: {
   useEffect(() => {
     window.clearTimeout(timer.current);
     if (!dirty || Object.keys(local).length) {
+      // Nothing to ask the server: drop the answer of any check still on its way.
+      generation.current++;
       setProblems([]);
+      setChecking(false);
       return;
     }
     const mine = ++generation.current;
