@@ -3,7 +3,17 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "bench/.work/**", "**/expected/**", "coverage/**"] },
+  {
+    ignores: [
+      "dist/**",
+      "dist.next-*/**",
+      "dist.old-*/**",
+      "node_modules/**",
+      "bench/.work/**",
+      "**/expected/**",
+      "coverage/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,7 +2,7 @@
 // library entry. esbuild stays external: it ships a native binary per platform.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
@@ -54,6 +54,33 @@ await build({
   },
   logLevel: "warning",
 });
+
+// The dashboard's page (`setup-mac ui`): one browser bundle and one stylesheet, no external assets.
+await build({
+  entryPoints: { app: "src/ui/client/main.ts" },
+  outdir: `dist.next-${process.pid}/ui`,
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  minify: true,
+  legalComments: "none",
+  logLevel: "warning",
+});
+// The docs site's search: MiniSearch and its page script, one classic script (the site also works
+// from file://, where modules are refused).
+await build({
+  entryPoints: ["src/emit/docs-search/client.ts"],
+  outfile: `dist.next-${process.pid}/docs/search.js`,
+  bundle: true,
+  format: "iife",
+  platform: "browser",
+  target: "es2020",
+  minify: true,
+  legalComments: "none",
+  logLevel: "warning",
+});
+copyFileSync("src/ui/client/style.css", `dist.next-${process.pid}/ui/app.css`);
 
 try {
   renameSync(dist, old);

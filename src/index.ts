@@ -27,6 +27,7 @@ export {
   disablePrograms,
   setProgramOption,
   unsetProgramOption,
+  editProgramOptions,
 } from "./api/config.js";
 export type { EditResult } from "./api/config.js";
 export { status } from "./api/status.js";

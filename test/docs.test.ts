@@ -41,7 +41,7 @@ describe("docs build", () => {
     });
     expect(r.code).toBe(0);
     const out = join(ws, ".setup-mac/docs");
-    expect(r.stdout).toBe(`wrote  ${out}/index.html (21 program pages, 24 files)\n`);
+    expect(r.stdout).toBe(`wrote  ${out}/index.html (21 program pages, 25 files)\n`);
     const result = await buildDocs({ workspace: ws, cacheDir: null });
     expect(result.files).toContain("programs/vscode.html");
     expect(brokenLinks(out, result.files)).toEqual([]);
@@ -49,7 +49,7 @@ describe("docs build", () => {
     const index = readFileSync(join(out, "index.html"), "utf8");
     expect(index).toContain("<p>21 programs on 2 hosts.</p>");
     expect(index).toMatch(
-      /<tr data-search="[^"]*"><td><a href="programs\/vscode\.html">vscode<\/a><\/td><td>editors<\/td><td>darwin, nixos<\/td><td>evo-x2, macbook<\/td>/,
+      /<tr data-search="[^"]*" data-program="vscode"><td><a href="programs\/vscode\.html">vscode<\/a><\/td><td>editors<\/td><td>darwin, nixos<\/td><td>evo-x2, macbook<\/td>/,
     );
     const vscode = readFileSync(join(out, "programs/vscode.html"), "utf8");
     expect(vscode).toContain('<dt>requires</dt><dd><a href="../programs/git.html">git</a></dd>');

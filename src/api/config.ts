@@ -108,15 +108,21 @@ async function edit(
     | Promise<{ text: string; dropped?: Record<string, unknown> }>,
   /** An edit of the shared `defaults` is for no host: none is chosen (or asked for). */
   scope: "hosts" | "defaults" = "hosts",
+  /** Validate the edit as it would be made, write nothing (and take no lock: nothing changes). */
+  dryRun = false,
 ): Promise<EditResult> {
   const { root, path } = configPath(options);
-  return withWorkspaceLock(
+  const locked = dryRun
+    ? <T>(_root: string, _command: string, fn: (lock: { reclaimed?: Owner }) => Promise<T>) =>
+        fn({})
+    : withWorkspaceLock;
+  return locked(
     root,
     command,
     async ({ reclaimed }: { reclaimed?: Owner }) => {
       const notes: string[] = [];
       // Temp files of a write that was killed before its rename are garbage: the file itself is whole.
-      await sweepTempFiles(root, CONFIG_FILE).catch(() => []);
+      if (!dryRun) await sweepTempFiles(root, CONFIG_FILE).catch(() => []);
       if (reclaimed)
         notes.push(
           `Reclaimed the workspace lock of \`setup-mac ${reclaimed.command}\` (pid ${reclaimed.pid}), which had stopped.`,
@@ -161,7 +167,7 @@ async function edit(
         }
         if (list.length) result.alsoEnabled[host] = list;
       }
-      await writeFileAtomic(path, text);
+      if (!dryRun) await writeFileAtomic(path, text);
       return result;
     },
     { waitMs: 15_000 },
@@ -304,6 +310,37 @@ export async function setProgramOption(
       return { text: out };
     },
     options.defaults ? "defaults" : "hosts",
+  );
+}
+
+/**
+ * Sets and unsets several option values of one program in one edit (one validation, one write):
+ * what the dashboard's form saves. With `dryRun` it only validates, writing nothing.
+ */
+export async function editProgramOptions(
+  program: string,
+  change: { set?: Record<string, unknown>; unset?: string[] },
+  options: ConfigTarget & { dryRun?: boolean } = {},
+): Promise<EditResult> {
+  unknownPrograms([program], await knownPrograms(options));
+  const set = Object.entries(change.set ?? {}).map(
+    ([key, value]) => [splitKey(key), value] as const,
+  );
+  const unset = (change.unset ?? []).map(splitKey);
+  const keys = [...Object.keys(change.set ?? {}), ...(change.unset ?? [])];
+  return edit(
+    options,
+    `programs config ${program} set ${keys.join(" ")}`,
+    (text, hosts) => {
+      let out = text;
+      for (const host of options.defaults ? [null] : hosts) {
+        for (const [path, value] of set) out = setOption(out, host, program, path, value);
+        for (const path of unset) out = unsetOption(out, host, program, path);
+      }
+      return { text: out };
+    },
+    options.defaults ? "defaults" : "hosts",
+    options.dryRun ?? false,
   );
 }
 

@@ -29,6 +29,21 @@ export interface DocsResult {
   programs: number;
 }
 
+/**
+ * The site's search script, bundled with MiniSearch at build time: next to the library bundle,
+ * one folder up from its chunks, or in dist/ when running from the sources.
+ */
+function searchScript(): string | undefined {
+  for (const rel of ["./docs/search.js", "../docs/search.js", "../../dist/docs/search.js"]) {
+    try {
+      return readFileSync(new URL(rel, import.meta.url), "utf8");
+    } catch {
+      /* not here */
+    }
+  }
+  return undefined;
+}
+
 export async function buildDocs(options: DocsOptions = {}): Promise<DocsResult> {
   const computed = await computeBuild({ ...options, schema: true });
   const parsed = parseConfig(computed.configText);
@@ -62,6 +77,7 @@ export async function buildDocs(options: DocsOptions = {}): Promise<DocsResult> 
     programs,
     hosts: computed.lock.hosts,
     hostDescriptions: Object.fromEntries(Object.entries(hosts).map(([h, c]) => [h, c.description])),
+    searchScript: searchScript(),
   });
   const out = resolve(options.out ?? join(computed.root, STATE_DIR, "docs"));
   await replaceFolder(out, files);

@@ -227,6 +227,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("--port <port>", "the port (default 8417; 0 picks a free one)")
     .action(lazy(async () => ({ run: (await import("./commands/docs.js")).serve })));
   program
+    .command("ui")
+    .description(
+      "a local web dashboard: hosts, programs and their options, the plan, generations, apply and rollback",
+    )
+    .option("--port <port>", "the port (default 8418; 0 picks a free one)")
+    .option("--open", "open it in the default browser")
+    .action(lazy(() => import("./commands/ui.js")));
+  program
     .command("scan")
     .description(
       "security scan of what each host gets: secrets in the lock, writable files, root services…",

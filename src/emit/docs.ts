@@ -32,6 +32,51 @@ export interface DocsInput {
   hosts: Record<string, HostLock>;
   /** Host descriptions from the config. */
   hostDescriptions?: Record<string, string | undefined>;
+  /**
+   * The bundled full-text search (MiniSearch, built into dist/ at build time). Without it the
+   * index page gets the small word filter below.
+   */
+  searchScript?: string;
+}
+
+/** One entry of the search index: a program or one of its options. */
+export interface SearchDoc {
+  id: string;
+  kind: "program" | "option";
+  program: string;
+  name: string;
+  description: string;
+  type: string;
+  href: string;
+}
+
+/** Every program and option as a search document (pure). */
+export function searchDocs(programs: DocsProgram[]): SearchDoc[] {
+  const docs: SearchDoc[] = [];
+  for (const p of programs) {
+    const href = programPage(p.name);
+    docs.push({
+      id: p.name,
+      kind: "program",
+      program: p.name,
+      name: p.name,
+      description: `${p.description} ${p.category}`,
+      type: "",
+      href,
+    });
+    const properties = (p.options?.properties ?? {}) as Record<string, JsonSchema>;
+    for (const [name, schema] of Object.entries(properties))
+      docs.push({
+        id: `${p.name}.${name}`,
+        kind: "option",
+        program: p.name,
+        name,
+        description: String(schema.description ?? ""),
+        type: typeText(schema),
+        href,
+      });
+  }
+  return docs;
 }
 
 const esc = (text: string): string =>
@@ -46,7 +91,7 @@ export const programPage = (name: string): string => `programs/${name}.html`;
 const CSP =
   "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'";
 
-function page(title: string, depth: number, body: string, script = false): string {
+function page(title: string, depth: number, body: string, script = false, index = false): string {
   const up = "../".repeat(depth);
   return [
     "<!doctype html>",
@@ -57,6 +102,7 @@ function page(title: string, depth: number, body: string, script = false): strin
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${esc(title)}</title>`,
     `<link rel="stylesheet" href="${up}style.css">`,
+    ...(index ? [`<script src="${up}search-index.js" defer></script>`] : []),
     ...(script ? [`<script src="${up}search.js" defer></script>`] : []),
     "</head>",
     "<body>",
@@ -260,7 +306,7 @@ function indexBody(input: DocsInput): string {
   const rows = input.programs.map((p) => {
     const on = hostNames.filter((h) => input.hosts[h]!.programs[p.name]);
     const text = [p.name, p.description, p.category, ...on].join(" ").toLowerCase();
-    return `<tr data-search="${esc(text)}"><td>${link(p.name, 0)}</td><td>${esc(p.category || "—")}</td><td>${esc((p.platforms ?? ["darwin", "nixos"]).join(", "))}</td><td>${esc(on.join(", ") || "—")}</td><td>${esc(p.description)}</td></tr>`;
+    return `<tr data-search="${esc(text)}" data-program="${esc(p.name)}"><td>${link(p.name, 0)}</td><td>${esc(p.category || "—")}</td><td>${esc((p.platforms ?? ["darwin", "nixos"]).join(", "))}</td><td>${esc(on.join(", ") || "—")}</td><td>${esc(p.description)}</td></tr>`;
   });
   const hosts = hostNames.map((h) => {
     const host = input.hosts[h]!;
@@ -271,7 +317,8 @@ function indexBody(input: DocsInput): string {
     `<h1>${esc(input.title)}</h1>`,
     `<p>${input.programs.length} programs on ${hostNames.length} host${hostNames.length === 1 ? "" : "s"}.</p>`,
     `<ul class="hosts">${hosts.join("")}</ul>`,
-    '<p><input id="search" type="search" placeholder="Filter programs…" aria-label="Filter programs"> <span id="count"></span></p>',
+    '<p><input id="search" type="search" placeholder="Search programs and options…" aria-label="Search programs and options"> <span id="count"></span></p>',
+    '<ul id="results"></ul>',
     '<table id="programs"><thead><tr><th>Program</th><th>Category</th><th>Platforms</th><th>Enabled on</th><th>Description</th></tr></thead><tbody>',
     ...rows,
     "</tbody></table>",
@@ -291,6 +338,8 @@ dt { color: #666; }
 .host.off { border-color: #ccc; color: #888; }
 #search { font: inherit; padding: .3rem .5rem; width: 20rem; max-width: 100%; }
 tr.hidden { display: none; }
+#results { padding-left: 1.2rem; }
+#results:empty { display: none; }
 `;
 
 const SEARCH = `// Filters the program table by every word typed (name, description, category, hosts).
@@ -319,7 +368,10 @@ export function renderDocs(input: DocsInput): Map<string, string> {
   const requiredBy = new Map<string, string[]>();
   for (const p of input.programs)
     for (const r of p.requires) requiredBy.set(r, [...(requiredBy.get(r) ?? []), p.name]);
-  files.set("index.html", page(input.title, 0, indexBody(input), true));
+  files.set(
+    "index.html",
+    page(input.title, 0, indexBody(input), true, input.searchScript !== undefined),
+  );
   for (const p of input.programs)
     files.set(
       programPage(p.name),
@@ -330,6 +382,13 @@ export function renderDocs(input: DocsInput): Map<string, string> {
       ),
     );
   files.set("style.css", STYLE);
-  files.set("search.js", SEARCH);
+  if (input.searchScript !== undefined) {
+    files.set("search.js", input.searchScript);
+    // A script, not JSON to fetch: the site also opens from file://.
+    files.set(
+      "search-index.js",
+      `window.SETUP_MAC_SEARCH_INDEX = ${JSON.stringify(searchDocs(input.programs)).replace(/</g, "\\u003c")};\n`,
+    );
+  } else files.set("search.js", SEARCH);
   return files;
 }
