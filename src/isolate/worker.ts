@@ -11,6 +11,7 @@ import { timings } from "../adapters/timings.js";
 import type { Diagnostic } from "../errors/index.js";
 import { diagnostic } from "../errors/index.js";
 import { buildConfigSchema, serializeSchema } from "../emit/schema.js";
+import { fastOptionsJsonSchema } from "../emit/options-schema.js";
 import { cachedArtifact } from "../load/artifacts.js";
 import { API_GLOBAL, importBundle, moduleRequire, REQUIRE_GLOBAL } from "../load/bundle.js";
 import { parseConfig } from "../load/config.js";
@@ -140,10 +141,11 @@ async function run(request: IsolateRequest): Promise<IsolateResponse> {
   for (const name of request.optionSchemas) {
     const options = programs.get(name)?.program.options;
     if (options)
-      optionSchemas[name] = z.toJSONSchema(options as z.ZodObject, {
-        io: "input",
-        unrepresentable: "any",
-      }) as Record<string, unknown>;
+      optionSchemas[name] = (fastOptionsJsonSchema(options as z.ZodObject) ??
+        z.toJSONSchema(options as z.ZodObject, {
+          io: "input",
+          unrepresentable: "any",
+        })) as Record<string, unknown>;
   }
 
   const diagnostics = [...instantiated.diagnostics, ...outputDiagnostics(output)];

@@ -4,7 +4,6 @@
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { z } from "zod";
 import { writtenOption } from "../api/config.js";
 import { diff, generations } from "../api/history.js";
 import { listPrograms, programInfo } from "../api/programs.js";
@@ -15,11 +14,11 @@ import { computeBuild } from "../api/build.js";
 import { summarizeChanges } from "../apply/changes.js";
 import type { HostChanges } from "../apply/changes.js";
 import type { GenerationRecord } from "../apply/store.js";
-import { fastOptionsJsonSchema } from "../emit/options-schema.js";
 import type { ServiceLock } from "../emit/lock-types.js";
 import type { Diagnostic } from "../errors/index.js";
 import { SetupMacError } from "../errors/index.js";
 import { CONFIG_FILE } from "../load/config.js";
+import { loadWorkspace } from "../load/index.js";
 
 export interface UiOptions {
   workspace: string;
@@ -120,22 +119,18 @@ export interface ProgramView extends ProgramDetails {
   planProblems: Diagnostic[];
 }
 
-function optionSchemas(options: unknown): Record<string, Record<string, unknown>> {
-  if (!options) return {};
-  const schema = options as z.ZodObject;
-  const json = (fastOptionsJsonSchema(schema) ??
-    z.toJSONSchema(schema, { io: "input", unrepresentable: "any" })) as {
-    properties?: Record<string, Record<string, unknown>>;
-  };
-  return json.properties ?? {};
-}
-
 /** A program's page: details and provenance (as `programs info` and `--explain`), form schema, lock entries. */
 export async function programView(name: string, options: UiOptions): Promise<ProgramView> {
   const details = await programInfo(name, options);
-  const { workspace } = await listPrograms({ ...options });
-  const program = workspace.programs.get(name)!.program;
-  const schemas = optionSchemas(program.options);
+  // The options' JSON Schema is made in the evaluation isolate, where the module's zod lives.
+  const workspace = await loadWorkspace(resolve(options.workspace), {
+    cacheDir: options.cacheDir,
+    optionSchemas: [name],
+  });
+  const schemas = (workspace.optionSchemas[name]?.properties ?? {}) as Record<
+    string,
+    Record<string, unknown>
+  >;
   const text = readFileSync(join(resolve(options.workspace), CONFIG_FILE), "utf8");
   const written = (host: string | null) =>
     Object.fromEntries(
