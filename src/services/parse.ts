@@ -5,7 +5,15 @@
 
 /** A service's state, the same words on both platforms. */
 export type ServiceStateName =
-  "running" | "starting" | "stopping" | "stopped" | "failed" | "waiting" | "not loaded";
+  | "running"
+  | "starting"
+  | "stopping"
+  | "stopped"
+  | "failed"
+  | "waiting"
+  | "not loaded"
+  /** The service manager could not be asked (no user bus, no permission, no such command). */
+  | "unknown";
 
 export interface ServiceState {
   state: ServiceStateName;
