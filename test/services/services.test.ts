@@ -40,7 +40,7 @@ interface World {
   calls(): string[][];
   reset(): void;
   state(): ManagerState;
-  opts(host: string, extra?: Partial<ServicesOptions>): ServicesOptions;
+  opts(host: string, extra?: Partial<ServicesOptions & { refs: string[] }>): ServicesOptions;
 }
 
 /**
