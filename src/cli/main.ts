@@ -272,6 +272,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("--target-host <ssh>", "deploy to another machine (nixos-rebuild --target-host)")
     .option("--rollback-on-failure", "go back to the previous generation when health checks fail")
     .option("--no-snapshot", "apply even without ZFS snapshots")
+    .option("--no-restart", "leave services whose definition changed as the switch left them")
     .option("--timeout <seconds>", "stop the switch after this long (default 3600)")
     .option(
       "--backup-ext <ext>",

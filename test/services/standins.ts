@@ -186,13 +186,15 @@ export const STANDIN_NAMES = ["systemctl", "journalctl", "launchctl", "id", "ssh
 export function serviceStandins(
   dir: string,
   state: ManagerState,
+  /** More commands that only log their argv and exit 0 (`nixos-rebuild`, `darwin-rebuild`). */
+  extra: string[] = [],
 ): {
   env: Record<string, string>;
   stateFile: string;
   log: string;
 } {
   mkdirSync(dir, { recursive: true });
-  for (const name of STANDIN_NAMES) {
+  for (const name of [...STANDIN_NAMES, ...extra]) {
     writeFileSync(join(dir, name), STANDIN);
     chmodSync(join(dir, name), 0o755);
   }
