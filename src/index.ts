@@ -31,6 +31,15 @@ export {
 } from "./api/config.js";
 export type { EditResult } from "./api/config.js";
 export { status } from "./api/status.js";
+export { listServices, controlServices, serviceLogs, restartServices } from "./api/services.js";
+export type {
+  ServiceInfo,
+  ServicesOptions,
+  ServicesResult,
+  ServiceActionOptions,
+  ServiceActionResult,
+  ServicesActionResult,
+} from "./api/services.js";
 export type { StatusOptions, StatusResult } from "./api/status.js";
 export { doctor } from "./api/doctor.js";
 export { scan } from "./api/scan.js";

@@ -1,7 +1,7 @@
 /**
  * `apply` as a transaction: check → plan (the changes against the host's last generation) →
  * confirm → ZFS snapshots → pre-removal hooks → write the lock → the platform's switch → post-removal
- * hooks → health checks → record the generation. If the switch fails, the previous lock is put
+ * hooks → restart the services whose definition changed → health checks → record the generation. If the switch fails, the previous lock is put
  * back and nothing is recorded; the error names the step and the log.
  */
 import { readTextIfPresent } from "../adapters/node-fs.js";
@@ -39,6 +39,8 @@ import {
   writeInProgress,
 } from "../apply/store.js";
 import { SnapshotError, snapshotDatasets, type SnapshotResult } from "../apply/zfs.js";
+import { plannedRestarts, type PlannedRestart } from "../apply/restarts.js";
+import { restartServices, type ServiceActionResult } from "./services.js";
 import type { Clock, ProcessRunner } from "../ports/index.js";
 import type { ProbeDeps, ProbeResult } from "../probe/health.js";
 import { runProbes } from "../probe/health.js";
@@ -62,6 +64,10 @@ export interface ApplyPlan {
    * after it for programs that leave, `postStart` for programs added or changed (bins unresolved).
    */
   hooks: PlannedHook[];
+  /** Services applied before whose unit or plist changed: restarted after the switch. */
+  restarts: PlannedRestart[];
+  /** Whether they will be restarted (not with `noRestart`). */
+  restart: boolean;
 }
 
 export interface ApplyOptions extends WorkspaceOptions {
@@ -69,6 +75,10 @@ export interface ApplyOptions extends WorkspaceOptions {
   dryRun?: boolean;
   yes?: boolean;
   targetHost?: string;
+  /** Leave services whose definition changed as the switch left them (no restart). */
+  noRestart?: boolean;
+  /** How long each restarted service may take to be ready (default 30 s). */
+  restartTimeoutMs?: number;
   /** When health checks fail after the switch, go back to the previous generation. */
   rollbackOnFailure?: boolean;
   /** Apply even when a ZFS snapshot fails. */
@@ -123,6 +133,8 @@ export interface ApplyResult {
   health: ProbeResult[];
   /** `postStart` hooks of programs this apply added or changed, in the host's order. */
   hooks: HookRun[];
+  /** The services restarted because their definition changed, and whether each got ready. */
+  restarts: ServiceActionResult[];
   log?: string;
   notes: string[];
 }
@@ -256,6 +268,8 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
       host,
       changes,
       hooks: plannedHooks(changes, previous, next),
+      restarts: plannedRestarts(previous, next),
+      restart: !options.noRestart,
       ...(last ? { since: last.record.number } : {}),
       switchArgv,
       snapshots: [...new Set(snapshotTargets.map((d) => d.dataset))],
@@ -276,6 +290,7 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
       removed: [],
       health: [],
       hooks: [],
+      restarts: [],
       notes,
     };
 
@@ -487,6 +502,44 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
       const postFailure = await runHooks("postRemove");
       if (postFailure) notes.push(`Warning: ${postFailure} (the switch itself succeeded).`);
       result.removed = removedPrograms;
+
+      await marker("restart");
+      if (plan.restarts.length && plan.restart) {
+        const names = plan.restarts.map((r) => r.name);
+        step("restart", names.join(", "));
+        try {
+          result.restarts = await restartServices(names, {
+            host,
+            lock: next,
+            runner,
+            ...(targetHost ? { targetHost } : {}),
+            ...(options.probeOverrides ? { probeOverrides: options.probeOverrides } : {}),
+            ...(options.restartTimeoutMs ? { waitTimeoutMs: options.restartTimeoutMs } : {}),
+          });
+        } catch (error) {
+          // The switch is done: a service manager that cannot be asked is reported, not fatal.
+          if (!(error instanceof SetupMacError)) throw error;
+          const why = error.diagnostics[0]?.message ?? error.message;
+          result.restarts = names.map((name) => ({
+            name,
+            verb: "restart" as const,
+            commands: [],
+            ok: false,
+            detail: `not restarted: ${why}`,
+          }));
+        }
+        for (const r of result.restarts)
+          logLine(`restart ${r.ok ? "ok" : "FAILED"} ${r.name}: ${r.detail}`);
+        const failed = result.restarts.filter((r) => !r.ok);
+        if (failed.length)
+          notes.push(
+            `Restarting failed (the switch itself succeeded): ${failed.map((r) => `${r.name} — ${r.detail}`).join("; ")}. \`setup-mac services status ${failed[0]!.name}\` and \`services logs\` say why.`,
+          );
+      } else if (plan.restarts.length) {
+        notes.push(
+          `Not restarted (--no-restart): ${plan.restarts.map((r) => r.name).join(", ")} still run their previous definition until \`setup-mac services restart ${plan.restarts.map((r) => r.name).join(" ")}\`.`,
+        );
+      }
 
       await marker("health");
       if (targetHost)

@@ -172,6 +172,43 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     )
     .option("--dry-run", "show the nix command, change nothing")
     .action(lazy(() => import("./commands/update.js")));
+  const services = program
+    .command("services")
+    .description(
+      "the host's services by setup-mac's names: list, status, start, stop, restart, logs",
+    );
+  const targetHost = () =>
+    new Option("--target-host <ssh>", "ask the service manager on this machine over SSH");
+  services
+    .command("list", { isDefault: true })
+    .description("every service: scope, unit, enabled, state, PID, since, last exit, health")
+    .addOption(targetHost())
+    .action(lazy(async () => ({ run: (await import("./commands/services.js")).list })));
+  services
+    .command("status <names...>")
+    .description("what the service manager says about a service (`atuin/daemon`) or a program's")
+    .addOption(targetHost())
+    .action(lazy(async () => ({ run: (await import("./commands/services.js")).statusCommand })));
+  for (const [name, what] of [
+    ["start", "start services and wait until they are ready (their health check answers)"],
+    ["restart", "restart services and wait until they are ready"],
+    ["stop", "stop services"],
+  ] as const) {
+    const verb = services.command(`${name} <names...>`).description(what).addOption(targetHost());
+    if (name !== "stop")
+      verb
+        .option("--no-wait", "do not wait for readiness")
+        .option("--timeout <seconds>", "how long to wait for readiness (default 30)");
+    verb.action(lazy(async () => ({ run: (await import("./commands/services.js"))[name] })));
+  }
+  services
+    .command("logs <name>")
+    .description("a service's output: its log file, else the journal")
+    .option("-f, --follow", "keep printing new lines until Ctrl-C")
+    .option("-n, --lines <n>", "how many lines from the end (default 50)")
+    .addOption(targetHost())
+    .action(lazy(async () => ({ run: (await import("./commands/services.js")).logs })));
+
   program
     .command("doctor")
     .description("is Nix there, is the adapter imported, is the lock in sync, are commands present")
@@ -259,6 +296,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .option("--target-host <ssh>", "deploy to another machine (nixos-rebuild --target-host)")
     .option("--rollback-on-failure", "go back to the previous generation when health checks fail")
     .option("--no-snapshot", "apply even without ZFS snapshots")
+    .option("--no-restart", "leave services whose definition changed as the switch left them")
     .option("--timeout <seconds>", "stop the switch after this long (default 3600)")
     .option(
       "--backup-ext <ext>",

@@ -93,6 +93,11 @@ export interface ServiceLock {
   /** Absolute. */
   logs?: string;
   health?: ProbeLock;
+  /**
+   * sha256 of the rendered unit (and timer) or plist, with binaries at their profile paths:
+   * `apply` restarts exactly the services whose hash changed. The adapters do not read it.
+   */
+  hash?: string;
 }
 
 /** `every`: seconds between runs. `calendar`: points in time (unset fields match every value). */

@@ -10,6 +10,7 @@ import type { Calendar, HostInfo } from "../define/types.js";
 import { HOOK_NAMES } from "../define/types.js";
 import type { Diagnostic } from "../errors/index.js";
 import { diagnostic } from "../errors/index.js";
+import { sha256 } from "../emit/hash.js";
 import type {
   ArgvLock,
   EnabledBy,
@@ -419,8 +420,11 @@ export function buildProgramLock(input: BuildInput): ProgramLock | undefined {
       typeof arg === "string" ? arg : profileArgResolver(arg, argSite);
     for (const [serviceName, svc] of Object.entries(lvl.services)) {
       try {
-        if (host.platform === "nixos") renderSystemdService(svc, { resolveArg: site });
-        else renderLaunchdPlist(svc, { resolveArg: site });
+        // The hash of what the platform gets: `apply` restarts a service when it changes.
+        if (host.platform === "nixos") {
+          const units = renderSystemdService(svc, { resolveArg: site });
+          svc.hash = sha256(units.service + (units.timer ?? ""));
+        } else svc.hash = sha256(renderLaunchdPlist(svc, { resolveArg: site }));
       } catch (error) {
         if (!(error instanceof SystemdRenderError || error instanceof LaunchdRenderError))
           throw error;

@@ -6,6 +6,8 @@ import { formatDiagnosticPlain } from "../errors/index.js";
 import { parseConfig } from "../load/config.js";
 import { hostsConfig, memoryWorkspace, messages } from "../../test/helpers/memory.js";
 import { evaluate, hostInfo } from "./evaluate.js";
+import { sha256 } from "../emit/hash.js";
+import { renderLaunchdPlist } from "../emit/launchd/plist.js";
 
 const git = defineProgram({
   name: "git",
@@ -151,7 +153,15 @@ describe("a good workspace", () => {
     const r = evaluate(
       memoryWorkspace(hostsConfig({ mac: { platform: "darwin", programs: { job: true } } }), [p]),
     );
-    expect(r.hosts.get("mac")!.lock!.programs.job!.home!.services!.run).toEqual({
+    const run = r.hosts.get("mac")!.lock!.programs.job!.home!.services!.run!;
+    // The hash is of the plist the agent gets, binaries at their profile paths.
+    const { hash, ...definition } = run;
+    const plist = renderLaunchdPlist(definition, {
+      resolveArg: (a) => (typeof a === "string" ? a : `/etc/profiles/per-user/lars/bin/${a.bin}`),
+    });
+    expect(plist).toContain("<string>/etc/profiles/per-user/lars/bin/restic</string>");
+    expect(hash).toBe(sha256(plist));
+    expect(definition).toEqual({
       unit: "setup-mac-job-run",
       label: "org.setup-mac.job.run",
       scope: "user",

@@ -214,6 +214,9 @@ describe("programs status on the bundled example", () => {
       expect(r.stdout).toContain(
         "evo-x2: 1 file missing, 1 service not running, 1 health check failing",
       );
+      expect(r.stdout).toContain(
+        "`setup-mac services status activitywatch` says what the service manager knows; `services logs` shows the output",
+      );
     } finally {
       healthy = true;
       writeFileSync(file, original);

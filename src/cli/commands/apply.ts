@@ -11,6 +11,7 @@ export interface ApplyFlags {
   targetHost?: string;
   rollbackOnFailure?: boolean;
   snapshot?: boolean;
+  restart?: boolean;
   timeout?: string;
   backupExt?: string;
   forceFile?: string[];
@@ -44,6 +45,14 @@ export function printPlan(plan: ApplyPlan, c: Colors, out: (t: string) => void):
   hooks("preRemove");
   out(c.dim(`  then: ${plan.switchArgv.join(" ")}`));
   hooks("postRemove");
+  if (plan.restarts.length)
+    out(
+      c.dim(
+        plan.restart
+          ? `  restart (definition changed): ${plan.restarts.map((r) => r.name).join(", ")}`
+          : `  not restarted (--no-restart), definition changed: ${plan.restarts.map((r) => r.name).join(", ")}`,
+      ),
+    );
   hooks("postStart");
 }
 
@@ -77,6 +86,7 @@ export async function run(ctx: CommandContext, flags: ApplyFlags): Promise<void>
     targetHost: flags.targetHost,
     rollbackOnFailure: flags.rollbackOnFailure,
     noSnapshot: flags.snapshot === false,
+    noRestart: flags.restart === false,
     ...(timeoutMs && timeoutMs > 0 ? { switchTimeoutMs: timeoutMs } : {}),
     onPlan: showPlan,
     confirm: interactive
@@ -91,7 +101,10 @@ export async function run(ctx: CommandContext, flags: ApplyFlags): Promise<void>
   });
   process.off("SIGINT", onSigint);
   // Unhealthy after the switch, or a postStart hook that failed, is a failure however reported.
-  const failed = result.health.some((h) => !h.ok) || result.hooks.some((h) => !h.ok);
+  const failed =
+    result.health.some((h) => !h.ok) ||
+    result.hooks.some((h) => !h.ok) ||
+    result.restarts.some((r) => !r.ok);
   if (failed) ctx.exitCode = 1;
   if (globals.json) {
     output.out(toJson(result));
@@ -108,6 +121,10 @@ export async function run(ctx: CommandContext, flags: ApplyFlags): Promise<void>
     return;
   }
   for (const s of result.snapshots) if (s.snapshot) output.out(c.dim(`snapshot ${s.snapshot}`));
+  for (const r of result.restarts)
+    output.out(
+      `${r.ok ? c.green("restarted") : c.red("failed")}  ${r.name}${c.dim(` — ${r.detail}`)}`,
+    );
   for (const h of result.health)
     output.out(
       `${h.ok ? c.green("healthy") : c.red("unhealthy")}  ${h.name}${h.ok ? "" : c.dim(` — ${h.detail}`)}`,

@@ -163,4 +163,14 @@ export async function run(
     );
   else output.out(c.red(`${result.host}: ${parts.join(", ")}`));
   if (!result.live.ran) output.out(c.dim("live checks were skipped (see the note above)"));
+  if (s.problems.service) {
+    const first = result.programs.find((p) =>
+      p.findings.some((f) => f.kind === "service" && !f.ok),
+    );
+    output.out(
+      c.dim(
+        `\`setup-mac services status ${first?.name ?? "<program>"}\` says what the service manager knows; \`services logs\` shows the output`,
+      ),
+    );
+  }
 }
