@@ -6,22 +6,12 @@
  * not load is not added. Nothing of a pack ever runs at install time: it has no scripts here.
  */
 import { createHash } from "node:crypto";
-import type { ReadEntry } from "tar";
 import { sha256 } from "../emit/hash.js";
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { swapInFolder, writeFileAtomic } from "../adapters/atomic-write.js";
+import { ArchiveError, checkPackArchive, unpackPack } from "../adapters/pack-archive.js";
 import { withWorkspaceLock } from "../adapters/workspace-lock.js";
 import { removeConfigValue, setConfigValue } from "../config/edit.js";
 import type { Diagnostic } from "../errors/index.js";
@@ -39,8 +29,6 @@ import type { PackChange } from "./update.js";
 /** npm's keyword for packs, which `packs search` looks for. */
 export const PACK_KEYWORD = "setup-mac-pack";
 const MAX_TARBALL = 50 * 1024 * 1024;
-/** The only files taken from a pack: modules, helpers, their data and docs. */
-const PACK_FILE = /^programs\/([A-Za-z0-9_.-]+\/)*[A-Za-z0-9_.-]+\.(ts|json|md)$/;
 
 export interface PackOptions extends WorkspaceOptions {
   /** The npm registry (default: `$SETUP_MAC_REGISTRY`, `$npm_config_registry`, npmjs.org). */
@@ -162,6 +150,22 @@ export async function addPack(spec: string, options: PackOptions = {}): Promise<
         },
       ),
     );
+  // Read the whole archive before the workspace is touched: one that cannot be unpacked
+  // (corrupt, truncated, a decompression bomb) leaves nothing behind.
+  try {
+    await checkPackArchive(bytes);
+  } catch (error) {
+    if (!(error instanceof ArchiveError)) throw error;
+    throw new SetupMacError(
+      diagnostic(
+        "pack-archive",
+        `${name}@${version}: the tarball cannot be unpacked: ${error.reason}`,
+        {
+          hint: "nothing was installed; the registry's tarball is damaged or hostile: tell the pack's authors, or pick another version",
+        },
+      ),
+    );
+  }
 
   return withWorkspaceLock(root, "packs add", async () => {
     const configPath = join(root, CONFIG_FILE);
@@ -171,7 +175,7 @@ export async function addPack(spec: string, options: PackOptions = {}): Promise<
     const replaced = readManifest(target)?.version;
     let files: string[] = [];
     const fill = async (dir: string) => {
-      files = await unpack(bytes, dir);
+      files = await unpackPack(bytes, dir);
       if (!files.some((f) => f.endsWith(".ts") && !f.split("/").some((p) => p.startsWith("_"))))
         throw usage(
           `${name}@${version} has no program modules under programs/: it is not a setup-mac pack`,
@@ -292,28 +296,6 @@ async function download(url: string, options: PackOptions): Promise<Buffer> {
     chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks);
-}
-
-/** Unpacks the pack's `programs/` files (regular files of known kinds only) into `dir`. */
-async function unpack(bytes: Buffer, dir: string): Promise<string[]> {
-  mkdirSync(dir, { recursive: true });
-  const taken: string[] = [];
-  await pipeline(
-    Readable.from(bytes),
-    (await import("tar")).x({
-      cwd: dir,
-      strip: 1,
-      // node-tar already refuses absolute paths and `..`; this keeps only plain module files.
-      filter: (path, entry) => {
-        const rel = path.replace(/^[^/]+\//, "");
-        const ok =
-          (entry as ReadEntry).type === "File" && PACK_FILE.test(rel) && !rel.includes("..");
-        if (ok) taken.push(rel);
-        return ok;
-      },
-    }),
-  );
-  return taken.sort();
 }
 
 /** Removes a pack and its pin; refuses while a host enables one of its programs. */

@@ -2,8 +2,9 @@
  * The CLI entry: parses global flags, lazily loads the verb that runs, turns errors into output
  * and an exit code. The only place that calls `process.exit`.
  *
- * Exit codes: 0 ok, 1 failure (errors found, a step failed, drift), 2 usage (bad flags or
- * arguments), 3 busy (another setup-mac holds the workspace lock), 130 interrupted.
+ * Exit codes come from the diagnostics, through the one table in `errors/exit.ts`: 0 ok,
+ * 1 the configuration or a module is wrong (or drift), 2 usage, 3 busy, 4 something outside
+ * failed (the switch, a process, the registry, a time limit), 130 interrupted.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { SetupMacError } from "../errors/index.js";
@@ -59,6 +60,17 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       "--eval-timeout <seconds>",
       `stop a module that runs longer than this while evaluating (default ${DEFAULT_LIMITS.moduleTimeoutMs / 1000})`,
       evalTimeout,
+    )
+    .addHelpText(
+      "after",
+      `
+Exit status:
+  0  success
+  1  the configuration or a module is wrong, a check found errors, drift found
+  2  usage: an unknown verb or flag, a missing argument
+  3  busy: another setup-mac holds the workspace lock
+  4  something outside failed: the platform's switch, a hook or health check, nix,
+     the pack registry or its tarball, a time limit`,
     )
     .showSuggestionAfterError(true)
     .exitOverride()

@@ -23,6 +23,7 @@ import {
 } from "jsonc-parser";
 import { diagnostic, didYouMean, SetupMacError } from "../errors/index.js";
 import { messages, tooDeep } from "../load/config.js";
+import { duplicateKeys } from "./duplicates.js";
 import { lineColumn } from "../load/config.js";
 
 /** The name used in error messages when the caller does not say which file the text came from. */
@@ -200,6 +201,9 @@ function parseDoc(text: string, file: string): Doc {
       describeNode(root),
     );
   }
+  // A key given twice would be edited in one copy while the loader reads the other.
+  const duplicates = duplicateKeys(root, text, file);
+  if (duplicates.length) throw new SetupMacError(duplicates);
   return { file, text, root, fmt: detectFormatting(text) };
 }
 

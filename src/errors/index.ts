@@ -23,14 +23,17 @@ export interface Diagnostic {
   severity: "error" | "warning";
 }
 
+import { exitStatus } from "./exit.js";
+
 /** Thrown by library functions for problems the user can fix; carries one or more diagnostics. */
 export class SetupMacError extends Error {
   readonly diagnostics: Diagnostic[];
-  /** The process exit code the CLI uses. */
+  /** The process exit code the CLI uses: by default {@link exitStatus} of the diagnostics. */
   readonly exitCode: number;
 
-  constructor(diagnostics: Diagnostic | Diagnostic[], exitCode = 1) {
+  constructor(diagnostics: Diagnostic | Diagnostic[], exitCode?: number) {
     const list = Array.isArray(diagnostics) ? diagnostics : [diagnostics];
+    exitCode ??= exitStatus(list) || 1;
     super(list.map(formatDiagnosticPlain).join("\n\n"));
     this.name = "SetupMacError";
     this.diagnostics = list;

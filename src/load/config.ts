@@ -13,6 +13,7 @@ import {
 import type { z } from "zod";
 import type { Diagnostic, Location } from "../errors/index.js";
 import { diagnostic } from "../errors/index.js";
+import { duplicateKeys } from "../config/duplicates.js";
 import type { WorkspaceConfig } from "../schema/workspace.js";
 import { workspaceConfig } from "../schema/workspace.js";
 
@@ -174,6 +175,8 @@ export function parseConfig(
       ],
     };
   }
+  const duplicates = duplicateKeys(tree, text, file);
+  if (duplicates.length) return { ok: false, diagnostics: duplicates };
   const value = getNodeValue(tree) as unknown;
   const parsed = workspaceConfig.safeParse(value);
   const doc = { file, text, tree };

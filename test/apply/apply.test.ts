@@ -431,7 +431,7 @@ describe("postStart hooks", () => {
     expect(result.hooks.map((h) => h.detail)).toEqual(["exited 0", "exited 0"]);
   });
 
-  it("stop at the first failure, and the CLI exits 1 naming the command", async () => {
+  it("stop at the first failure, and the CLI exits 4 (outside) naming the command", async () => {
     const f = started();
     // Asynchronously: the health check asks this process's HTTP server.
     const r = await cliAsync(["--workspace", f.root, "--host", "box", "apply", "--yes"], {
@@ -439,7 +439,7 @@ describe("postStart hooks", () => {
       SETUP_MAC_CACHE_DIR: f.cache,
       HOOK_EXIT: "3",
     });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(4); // a hook is outside the configuration
     expect(r.stdout).toContain("postStart web: hookcmd warm $(id)");
     expect(r.stdout).toContain(
       "failed  web postStart: hookcmd warm $(id) — web's postStart hook `hookcmd warm $(id)` exited 3",

@@ -210,7 +210,7 @@ describe("no terminal", () => {
   it("apply with stdin closed and no --yes fails at once, shows the plan, changes nothing", () => {
     const f = workspace();
     const r = cli(["--workspace", f.root, "--host", "box", "apply"], { env: envOf(f) });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // usage: --yes is needed without a terminal
     expect(r.stdout).toContain("Plan for box (first apply)\n  + web (");
     expect(r.stderr).toContain("error[confirmation-required]");
     expect(f.calls()).toEqual([]);

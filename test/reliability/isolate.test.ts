@@ -115,6 +115,8 @@ interface Case {
   expected: RegExp;
   /** The verbs that must fail (default: all; `programs list` does not run \`config\`). */
   verbs?: string[];
+  /** The exit status: 1, the module is wrong; 4 for a time limit (default 1; decision 0020). */
+  exit?: number;
   /** The module time limit, in seconds (default 1). */
   timeout?: number;
 }
@@ -133,6 +135,7 @@ const CASES: Case[] = [
   {
     name: "a config() that never returns",
     inConfig: "for (;;) {}",
+    exit: 4,
     expected:
       /error\[module-timeout\] \(host [a-z0-9-]+\): did not finish in `config` on host `[a-z0-9-]+` within 1 s/,
     verbs: IN_CONFIG,
@@ -140,6 +143,7 @@ const CASES: Case[] = [
   {
     name: "a loop at import",
     atImport: "for (;;) {}",
+    exit: 4,
     expected: /error\[module-timeout\]: did not finish while loading within 1 s/,
     verbs: ["check"],
   },
@@ -187,13 +191,13 @@ const CASES: Case[] = [
 describe("a misbehaving module", () => {
   for (const c of CASES) {
     const verbs = c.verbs ?? WHILE_LOADING;
-    it(`${c.name}: ${verbs.join(", ")} exit 1 naming the module, and write nothing`, () => {
+    it(`${c.name}: ${verbs.join(", ")} exit ${c.exit ?? 1} naming the module, and write nothing`, () => {
       const dir = workspaceWith(c.atImport ?? "", c.inConfig ?? "");
       const before = snapshot(dir);
       for (const verb of verbs) {
         const out = tempDir("sm-isolate-out-");
         const result = runWithin(c.timeout ?? 1, dir, ...VERBS[verb]!(out));
-        expect(result.code, `${verb}: ${result.stderr}`).toBe(1);
+        expect(result.code, `${verb}: ${result.stderr}`).toBe(c.exit ?? 1);
         expect(result.stderr, verb).toMatch(new RegExp(`^${EVIL}: ${c.expected.source}`, "m"));
         expect(result.stderr, verb).toMatch(/^ {2}fix: /m);
         expect(result.stderr, verb).not.toContain("this is a bug");

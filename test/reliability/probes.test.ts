@@ -79,8 +79,8 @@ describe("apply --json reports every probe", () => {
         },
       );
       expect(r.stderr).not.toContain("internal error");
-      // Unhealthy after the switch is a failure with --json too.
-      expect(r.code).toBe(1);
+      // Unhealthy after the switch is an outside failure (4) with --json too.
+      expect(r.code).toBe(4);
       const result = JSON.parse(r.stdout) as {
         status: string;
         health: ProbeResult[];

@@ -1,5 +1,6 @@
 import { apply, type ApplyPlan } from "../../api/apply.js";
 import { summarizeChanges } from "../../apply/changes.js";
+import { exitStatus } from "../../errors/exit.js";
 import type { CommandContext } from "../context.js";
 import type { Colors } from "../render.js";
 import { colors, toJson } from "../render.js";
@@ -105,7 +106,12 @@ export async function run(ctx: CommandContext, flags: ApplyFlags): Promise<void>
     result.health.some((h) => !h.ok) ||
     result.hooks.some((h) => !h.ok) ||
     result.restarts.some((r) => !r.ok);
-  if (failed) ctx.exitCode = 1;
+  const exit = exitStatus([
+    ...(result.health.some((h) => !h.ok) ? [{ code: "health-failed" }] : []),
+    ...(result.hooks.some((h) => !h.ok) ? [{ code: "hook-failed" }] : []),
+    ...(result.restarts.some((r) => !r.ok) ? [{ code: "restart-failed" }] : []),
+  ]);
+  if (failed) ctx.exitCode = exit;
   if (globals.json) {
     output.out(toJson(result));
     return;
@@ -139,5 +145,5 @@ export async function run(ctx: CommandContext, flags: ApplyFlags): Promise<void>
     c.green(`Applied to ${result.host}: generation ${result.generation!.number}`) +
       c.dim(` (log: ${result.log})`),
   );
-  if (failed) ctx.exitCode = 1;
+  if (failed) ctx.exitCode = exit;
 }

@@ -1,11 +1,12 @@
 import { check } from "../../api/check.js";
+import { exitStatus } from "../../errors/exit.js";
 import type { CommandContext } from "../context.js";
 import { colors, formatDiagnostic, toJson } from "../render.js";
 
 export async function run(ctx: CommandContext): Promise<void> {
   const { globals, output } = ctx;
   const result = await check({ workspace: globals.workspace, hosts: globals.host });
-  ctx.exitCode = result.ok ? 0 : 1;
+  ctx.exitCode = result.ok ? 0 : exitStatus(result.diagnostics) || 1;
   if (globals.json) {
     output.out(toJson(result));
     return;

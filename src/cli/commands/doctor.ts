@@ -1,5 +1,6 @@
 import type { Severity } from "../../api/doctor.js";
 import { doctor } from "../../api/doctor.js";
+import { EXIT_STATUS } from "../../errors/exit.js";
 import type { CommandContext } from "../context.js";
 import type { Colors } from "../render.js";
 import { colors, table, toJson } from "../render.js";
@@ -17,7 +18,7 @@ export async function run(ctx: CommandContext): Promise<void> {
     workspace: globals.workspace,
     ...(env.SETUP_MAC_HOST ? { localHost: env.SETUP_MAC_HOST } : {}),
   });
-  if (!result.ok) ctx.exitCode = 1;
+  if (!result.ok) ctx.exitCode = EXIT_STATUS.config;
   if (globals.json) {
     output.out(toJson(result));
     return;

@@ -3,6 +3,7 @@ import type * as Packs from "../../api/packs.js";
 
 /** The install code (and its tarball reader) is loaded only by the verbs that need it. */
 const packs = (): Promise<typeof Packs> => import("../../api/packs.js");
+import { EXIT_STATUS } from "../../errors/exit.js";
 import type { CommandContext } from "../context.js";
 import { colors, table, toJson } from "../render.js";
 
@@ -34,7 +35,7 @@ export async function remove(ctx: CommandContext, name: string): Promise<void> {
 export async function list(ctx: CommandContext): Promise<void> {
   const { globals, output } = ctx;
   const packs = listPacks({ workspace: globals.workspace });
-  if (packs.some((p) => p.state !== "ok")) ctx.exitCode = 1;
+  if (packs.some((p) => p.state !== "ok")) ctx.exitCode = EXIT_STATUS.config;
   if (globals.json) {
     output.out(toJson({ packs }));
     return;

@@ -1,5 +1,6 @@
 import type { ConfigState, Finding, ProgramStatus, StatusResult } from "../../api/status.js";
 import { status, statusAll } from "../../api/status.js";
+import { EXIT_STATUS } from "../../errors/exit.js";
 import type { CommandContext } from "../context.js";
 import type { Colors } from "../render.js";
 import { colors, formatTime, table, toJson } from "../render.js";
@@ -59,7 +60,7 @@ async function overview(ctx: CommandContext): Promise<void> {
     workspace: globals.workspace,
     ...(env.SETUP_MAC_HOST ? { localHost: env.SETUP_MAC_HOST } : {}),
   });
-  if (!result.ok) ctx.exitCode = 1;
+  if (!result.ok) ctx.exitCode = EXIT_STATUS.config; // drift: the machine is not as configured
   if (globals.json) {
     output.out(toJson(result));
     return;
@@ -108,7 +109,7 @@ export async function run(
     ...(env.SETUP_MAC_HOST ? { localHost: env.SETUP_MAC_HOST } : {}),
     ...(env.SETUP_MAC_HOME ? { home: env.SETUP_MAC_HOME } : {}),
   });
-  if (!result.ok) ctx.exitCode = 1;
+  if (!result.ok) ctx.exitCode = EXIT_STATUS.config; // drift: the machine is not as configured
   if (globals.json) {
     output.out(toJson(result));
     return;
