@@ -134,7 +134,8 @@ describe("apply restarts exactly the services whose definition changed", () => {
       ["--workspace", w.root, "--host", "box", "apply", "--yes", "--no-snapshot"],
       w.env,
     );
-    expect(r.code).toBe(1);
+    // The service manager failed, not the configuration (decision 0020).
+    expect(r.code).toBe(4);
     expect(r.stdout).toContain("  restart (definition changed): sync/daemon");
     expect(r.stdout).toContain(
       "failed  sync/daemon — `systemctl --user restart setup-mac-sync-daemon.service` exited 1: See",
