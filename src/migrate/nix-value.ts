@@ -359,6 +359,10 @@ function stringValue(n: Node, scope: Scope): NixValue {
       pieces.push({ value: convert(c.childForFieldName("expression")!, scope) });
     }
   }
+  // Nix strips indentation after an escaped newline (`''\n`) by rules migrate does not copy.
+  if (indented && pieces.some((p) => "text" in p && p.literal && p.text.includes("\n"))) {
+    return expr(n, "an indented string with an escaped newline: its exact text is left to Nix");
+  }
   const parts = indented ? stripIndentation(pieces) : pieces;
   const out: (string | NixValue)[] = [];
   const push = (s: string) => {
@@ -368,8 +372,6 @@ function stringValue(n: Node, scope: Scope): NixValue {
   for (const p of parts) {
     if ("text" in p) push(p.text);
     else if (p.value.kind === "string") push(p.value.value);
-    else if (p.value.kind === "number" && Number.isInteger(p.value.value))
-      push(String(p.value.value));
     else out.push(p.value);
   }
   if (out.every((p) => typeof p === "string")) {
