@@ -1,5 +1,6 @@
 // Builds dist/: the CLI as one ES module bundle with lazily loaded verbs (code splitting), and the
-// library entry. esbuild stays external: it ships a native binary per platform.
+// library entry. esbuild stays external: it ships a native binary per platform; so does
+// web-tree-sitter, whose WebAssembly files are read from its package.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { copyFileSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
@@ -36,7 +37,8 @@ await build({
   sourcemap: "linked",
   // jsonc-parser's UMD "main" breaks inside a bundle; its ES module build does not.
   mainFields: ["module", "main"],
-  external: ["esbuild"],
+  // web-tree-sitter finds its tree-sitter.wasm next to its own file, so it stays in node_modules.
+  external: ["esbuild", "web-tree-sitter"],
   define: {
     __SETUP_MAC_VERSION__: JSON.stringify(pkg.version),
     __SETUP_MAC_BUILD__: JSON.stringify(buildId),

@@ -237,6 +237,14 @@ Exit status:
     .action(lazy(async () => ({ run: (await import("./commands/history.js")).diff })));
 
   program
+    .command("migrate <inputs...>")
+    .description(
+      "turn existing Nix modules (.nix files or folders) into program modules; the sources are only read",
+    )
+    .option("--dry-run", "print the modules and the report, write nothing")
+    .option("--force", "replace module files that exist with other text")
+    .action(lazy(() => import("./commands/migrate.js")));
+  program
     .command("check")
     .description("validate every module and host; exit 1 on errors")
     .action(lazy(() => import("./commands/check.js")));
