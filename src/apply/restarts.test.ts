@@ -85,3 +85,23 @@ describe("plannedRestarts", () => {
     expect(plannedRestarts(old, moved).map((r) => r.name)).toEqual(["atuin/daemon"]);
   });
 });
+
+describe("plannedRestarts with a service of the same name at both levels", () => {
+  const both = (systemHash: string, homeHash: string): HostLock => {
+    const l = lock({ sync: { daemon: svc("sync", "daemon", { hash: homeHash }) } });
+    l.programs.sync!.system = {
+      services: { daemon: svc("sync", "daemon", { hash: systemHash, scope: "system" }) },
+    };
+    return l;
+  };
+
+  it("compares each at its own level: only the one that changed is restarted", () => {
+    expect(plannedRestarts(both("s1", "h1"), both("s1", "h2")).map((r) => r.scope)).toEqual([
+      "user",
+    ]);
+    expect(plannedRestarts(both("s1", "h1"), both("s2", "h1")).map((r) => r.scope)).toEqual([
+      "system",
+    ]);
+    expect(plannedRestarts(both("s1", "h1"), both("s1", "h1"))).toEqual([]);
+  });
+});

@@ -17,15 +17,6 @@ export interface PlannedRestart {
   scope: ServiceLock["scope"];
 }
 
-function byName(lock: HostLock | undefined): Map<string, ServiceLock> {
-  const out = new Map<string, ServiceLock>();
-  for (const [program, p] of Object.entries(lock?.programs ?? {}))
-    for (const level of [p.system, p.home])
-      for (const [service, svc] of Object.entries(level?.services ?? {}))
-        out.set(`${program}/${service}`, svc);
-  return out;
-}
-
 /** Two definitions differ: by hash when both locks have one, else by their content. */
 function changed(before: ServiceLock, after: ServiceLock): boolean {
   if (before.hash !== undefined && after.hash !== undefined) return before.hash !== after.hash;
@@ -36,13 +27,14 @@ function changed(before: ServiceLock, after: ServiceLock): boolean {
 /** The services to restart after switching from `previous` to `next`, in the host's order. */
 export function plannedRestarts(previous: HostLock | undefined, next: HostLock): PlannedRestart[] {
   if (!previous || previous.platform !== next.platform) return [];
-  const before = byName(previous);
-  const after = byName(next);
+  // Looked up at the service's own level: a program may have one of the same name at each.
+  const at = (lock: HostLock, e: { program: string; level: "system" | "home"; service: string }) =>
+    lock.programs[e.program]?.[e.level]?.services?.[e.service];
   return serviceInventory(next)
     .filter((e) => !e.scheduled)
     .filter((e) => {
-      const old = before.get(e.name);
-      return old !== undefined && changed(old, after.get(e.name)!);
+      const old = at(previous, e);
+      return old !== undefined && changed(old, at(next, e)!);
     })
     .map((e) => ({ name: e.name, unit: e.unitName, scope: e.scope }));
 }

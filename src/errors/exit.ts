@@ -34,6 +34,8 @@ export const EXIT_CLASS: Readonly<Record<string, ExitClass>> = {
   "hook-failed": "outside",
   "health-failed": "outside",
   "restart-failed": "outside",
+  // services start/stop/restart: the service manager, or the service itself
+  "service-failed": "outside",
   "system-rollback-failed": "outside",
   // programs update: nix
   "nix-missing": "outside",

@@ -102,16 +102,12 @@ export async function run(ctx: CommandContext, flags: ApplyFlags): Promise<void>
   });
   process.off("SIGINT", onSigint);
   // Unhealthy after the switch, or a postStart hook that failed, is a failure however reported.
-  const failed =
-    result.health.some((h) => !h.ok) ||
-    result.hooks.some((h) => !h.ok) ||
-    result.restarts.some((r) => !r.ok);
   const exit = exitStatus([
     ...(result.health.some((h) => !h.ok) ? [{ code: "health-failed" }] : []),
     ...(result.hooks.some((h) => !h.ok) ? [{ code: "hook-failed" }] : []),
     ...(result.restarts.some((r) => !r.ok) ? [{ code: "restart-failed" }] : []),
   ]);
-  if (failed) ctx.exitCode = exit;
+  if (exit) ctx.exitCode = exit;
   if (globals.json) {
     output.out(toJson(result));
     return;
@@ -145,5 +141,5 @@ export async function run(ctx: CommandContext, flags: ApplyFlags): Promise<void>
     c.green(`Applied to ${result.host}: generation ${result.generation!.number}`) +
       c.dim(` (log: ${result.log})`),
   );
-  if (failed) ctx.exitCode = exit;
+  if (exit) ctx.exitCode = exit;
 }

@@ -8,6 +8,7 @@ import type {
 import { controlServices, listServices, serviceLogs } from "../../api/services.js";
 import type { ServiceVerb } from "../../services/inventory.js";
 import { UsageError } from "../../errors/index.js";
+import { exitStatus } from "../../errors/exit.js";
 import type { CommandContext } from "../context.js";
 import type { Colors } from "../render.js";
 import { colors, table, toJson } from "../render.js";
@@ -167,7 +168,8 @@ function actionLine(r: ServiceActionResult, c: Colors): string {
 
 function printAction(ctx: CommandContext, result: ServicesActionResult): void {
   const { output, globals } = ctx;
-  if (!result.ok) ctx.exitCode = 1;
+  // The service manager or the service failed, not the configuration (decision 0020).
+  if (!result.ok) ctx.exitCode = exitStatus([{ code: "service-failed" }]);
   if (globals.json) {
     output.out(toJson(result));
     return;
