@@ -5,11 +5,12 @@
  * only read. A module whose file exists with other text is left alone unless `force` is given.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { writeFileAtomic } from "../adapters/atomic-write.js";
+import { readTextIfPresent } from "../adapters/node-fs.js";
 import { nixParser } from "../adapters/nix-grammar.js";
 import { diagnostic, SetupMacError, UsageError } from "../errors/index.js";
-import { discoverModules } from "../load/discover.js";
+import { discoverModules, PACKS_DIR } from "../load/discover.js";
 import type { ReportEntry, SourceFile } from "../migrate/analyze.js";
 import { analyze } from "../migrate/analyze.js";
 import { moduleValue, syntaxProblems } from "../migrate/nix-value.js";
@@ -55,7 +56,7 @@ function nixFiles(inputs: string[], cwd: string): { abs: string; shown: string }
     const abs = resolve(cwd, input);
     if (!existsSync(abs)) {
       throw new UsageError(
-        `\`${input}\` does not exist`,
+        `\`${input}\` does not exist (looked for ${abs})`,
         "name .nix files or folders holding them",
       );
     }
@@ -121,18 +122,18 @@ export async function migrate(
     );
   const { sources, problems } = await readSources(files);
   const analysis = analyze(sources);
-  const existing = new Map(
-    discoverModules(root).map((m) => [m.file.split("/").pop()!.replace(/\.ts$/, ""), m.file]),
-  );
+  const existing = new Map(discoverModules(root).map((m) => [basename(m.file, ".ts"), m.file]));
   const modules: MigratedModule[] = [];
   for (const p of analysis.programs) {
     const text = renderModule(p);
     const file = existing.get(p.name) ?? `programs/${p.category}/${p.name}.ts`;
     const path = join(root, file);
-    const before = existsSync(path) ? readFileSync(path, "utf8") : undefined;
+    const before = readTextIfPresent(path);
     let status: ModuleStatus;
     if (before === text) status = "unchanged";
-    else if (before !== undefined && !options.force) status = "kept";
+    // A pack's vendored module is the pack's: --force never overwrites it.
+    else if (before !== undefined && (!options.force || file.startsWith(`${PACKS_DIR}/`)))
+      status = "kept";
     else if (options.dryRun) status = before === undefined ? "would-create" : "would-update";
     else status = before === undefined ? "created" : "updated";
     modules.push({
@@ -155,7 +156,9 @@ export async function migrate(
   );
   if (modules.length === 0 && report.length === 0) {
     throw new SetupMacError(
-      diagnostic("migrate-empty", `nothing found to migrate in ${inputs.join(", ")}`),
+      diagnostic("migrate-empty", `nothing found to migrate in ${inputs.join(", ")}`, {
+        hint: "name the Nix files that set programs.*, home.packages, home.file, session variables, launchd agents, systemd user services or wrappers",
+      }),
     );
   }
   return {

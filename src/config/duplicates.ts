@@ -59,10 +59,7 @@ export function duplicateKeys(root: Node | undefined, text: string, file: string
       if (copies.length < 2) continue;
       const lines = copies.map((k) => at(k.offset).line);
       const last = copies[copies.length - 1]!;
-      const listed =
-        lines.length === 2
-          ? `lines ${lines[0]} and ${lines[1]}`
-          : `lines ${lines.slice(0, -1).join(", ")} and ${lines[lines.length - 1]}`;
+      const listed = `lines ${lines.slice(0, -1).join(", ")} and ${lines.at(-1)}`;
       out.push(
         diagnostic(
           "config-duplicate-key",

@@ -36,8 +36,8 @@ export function programFacts(p: AnyProgram): ProgramFacts {
 }
 
 export interface Instantiated {
-  /** By program name: the program and the index of its module in discovery order. */
-  programs: Map<string, { program: AnyProgram; index: number }>;
+  /** By program name: the program, and its module's index in discovery order and file. */
+  programs: Map<string, { program: AnyProgram; index: number; file: string }>;
   diagnostics: Diagnostic[];
 }
 
@@ -50,7 +50,7 @@ export function instantiateModules(
   marks: { enter(index: number): void; leave(): void },
 ): Instantiated {
   const diagnostics: Diagnostic[] = [];
-  const programs = new Map<string, { program: AnyProgram; index: number; file: string }>();
+  const programs: Instantiated["programs"] = new Map();
   modules.forEach((mod, index) => {
     marks.enter(index);
     let loaded: AnyProgram | undefined;

@@ -2,8 +2,7 @@
  * What the dashboard's pages show, each read fresh from the workspace through the library API on
  * every request: the page never keeps a second copy of the config, the lock or the generations.
  */
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { writtenOption } from "../api/config.js";
 import { diff, generations } from "../api/history.js";
 import { listPrograms, programInfo } from "../api/programs.js";
@@ -17,7 +16,6 @@ import type { GenerationRecord } from "../apply/store.js";
 import type { ServiceLock } from "../emit/lock-types.js";
 import type { Diagnostic } from "../errors/index.js";
 import { SetupMacError } from "../errors/index.js";
-import { CONFIG_FILE } from "../load/config.js";
 import { loadWorkspace } from "../load/index.js";
 
 export interface UiOptions {
@@ -131,7 +129,8 @@ export async function programView(name: string, options: UiOptions): Promise<Pro
     string,
     Record<string, unknown>
   >;
-  const text = readFileSync(join(resolve(options.workspace), CONFIG_FILE), "utf8");
+  // The text that was evaluated, not a second read that may differ from it.
+  const text = workspace.config.text;
   const written = (host: string | null) =>
     Object.fromEntries(
       Object.keys(schemas)
