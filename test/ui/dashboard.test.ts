@@ -5,27 +5,15 @@
  * argv. Screenshots go to artifacts/screenshots/ (git-ignored; CI keeps them).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, copyExampleTo } from "../e2e/cli.js";
+import { chromiumMissing, launchChromium, SHOTS } from "./browser.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const missing = existsSync(CHROMIUM)
-  ? ""
-  : ` — SKIPPED: ${CHROMIUM} is not installed (apt-get install chromium); CI installs it`;
-const SHOTS = fileURLToPath(new URL("../../artifacts/screenshots/", import.meta.url));
+const missing = chromiumMissing;
 
 const STANDIN = `#!/usr/bin/env node
 const fs = require("node:fs");
@@ -84,19 +72,7 @@ describe.skipIf(Boolean(missing))(`setup-mac ui in Chromium${missing}`, () => {
       child.stderr!.on("data", (d: Buffer) => (out += d.toString()));
       child.once("exit", (code) => reject(new Error(`setup-mac ui exited ${code}: ${out}`)));
     });
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   });
 

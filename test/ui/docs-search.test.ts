@@ -2,19 +2,16 @@
  * The docs site's search in headless Chromium, opened from file:// as a user may: typing an
  * option's name lists it and filters the program table (MiniSearch, bundled at build time).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildDocs } from "../../src/api/docs.js";
 import { copyExampleTo } from "../e2e/cli.js";
+import { chromiumMissing, launchChromium, SHOTS } from "./browser.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const missing = existsSync(CHROMIUM)
-  ? ""
-  : ` — SKIPPED: ${CHROMIUM} is not installed (apt-get install chromium); CI installs it`;
-const SHOTS = fileURLToPath(new URL("../../artifacts/screenshots/", import.meta.url));
+const missing = chromiumMissing;
 
 const dir = mkdtempSync(join(tmpdir(), "sm-docs-search-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,19 +22,7 @@ describe.skipIf(Boolean(missing))(`docs site search in Chromium${missing}`, () =
     copyExampleTo(ws);
     const site = await buildDocs({ workspace: ws, cacheDir: join(dir, "cache") });
     expect(site.files).toContain("search-index.js");
-    const { chromium } = await import("playwright-core");
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
       const errors: string[] = [];
