@@ -14,7 +14,7 @@ import { diagnostic, SetupMacError, UsageError } from "../errors/index.js";
 import { parseConfig } from "../load/config.js";
 import { CommandNotFoundError, type ProcessRunner, type RunResult } from "../ports/index.js";
 import type { ProbeDeps } from "../probe/health.js";
-import { runProbe } from "../probe/health.js";
+import { defaultSleep, lastLine, runProbe } from "../probe/health.js";
 import {
   findServices,
   logsCommand,
@@ -123,16 +123,6 @@ interface Session {
   deps(): ProbeDeps;
 }
 
-function lastLine(text: string): string {
-  return (
-    text
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .at(-1) ?? ""
-  );
-}
-
 async function open(verb: string, options: ServicesOptions): Promise<Session> {
   const computed = await computeBuild(options);
   const host = pickHost(Object.keys(computed.lock.hosts), options.host, {
@@ -239,7 +229,7 @@ async function queryState(s: Session, entry: ServiceEntry): Promise<ServiceState
     if (r.exitCode !== 0)
       return {
         state: "unknown",
-        detail: `\`${argv.slice(0, 3).join(" ")}\` exited ${String(r.exitCode)}: ${lastLine(r.stderr)}`,
+        detail: `\`${argv.slice(0, 3).join(" ")}\` exited ${String(r.exitCode)}: ${lastLine(r.stderr) ?? ""}`,
       };
     const [service, timer] = parseSystemctlShow(r.stdout);
     return systemdState(service, entry.timer ? timer : undefined);
@@ -249,7 +239,7 @@ async function queryState(s: Session, entry: ServiceEntry): Promise<ServiceState
       return { state: "not loaded", detail: `not loaded in ${argv[2]!.replace(/\/[^/]*$/, "")}` };
     return {
       state: "unknown",
-      detail: `\`launchctl print\` exited ${String(r.exitCode)}: ${lastLine(r.stderr)}`,
+      detail: `\`launchctl print\` exited ${String(r.exitCode)}: ${lastLine(r.stderr) ?? ""}`,
     };
   }
   return launchdState(parseLaunchctlPrint(r.stdout), entry.scheduled);
@@ -326,7 +316,7 @@ async function awaitReady(
   deps: ProbeDeps | undefined,
 ): Promise<ReadyResult & { probe: string }> {
   const clock = deps?.clock ?? { now: () => new Date() };
-  const sleep = deps?.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = deps?.sleep ?? defaultSleep;
   const probe = deps && entry.health ? entry.health : undefined;
   const result = await waitUntilReady(
     async (remaining) => {

@@ -96,7 +96,7 @@ async function withDeadline<T>(
 }
 
 /** The last non-empty line of a command's output, to explain its failure briefly. */
-function lastLine(text: string): string | undefined {
+export function lastLine(text: string): string | undefined {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
   return lines.at(-1)?.trim();
 }
@@ -281,7 +281,7 @@ function attempt(probe: ProbeLock, deps: ProbeDeps): Promise<Attempt> {
   return serviceAttempt(probe.service, timeout, deps);
 }
 
-const defaultSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const defaultSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const systemClock: Clock = { now: () => new Date() };
 const defaultBackoff = (attemptNumber: number): number =>
   Math.min(250 * 2 ** (attemptNumber - 1), 2000);
