@@ -25,7 +25,7 @@ const check = (text: string) =>
 describe("duplicateKeys", () => {
   it("names both lines of a program given twice, pointing at the later copy", () => {
     expect(check(twice)).toEqual([
-      "setup-mac.jsonc:8:9: error[config-duplicate-key]: `bat` appears twice in `hosts.mac.programs`, on lines 6 and 8: which one counts is undefined\n" +
+      "setup-mac.jsonc:8:9: error[config-duplicate-key]: `bat` appears twice in `hosts.mac.programs`, at lines 6 and 8: which one counts is undefined\n" +
         "  fix: keep one `bat` in `hosts.mac.programs` (merge what the copies say into it) and delete the other",
     ]);
   });
@@ -37,13 +37,13 @@ describe("duplicateKeys", () => {
 }`;
     expect(check(text)).toEqual([
       expect.stringContaining(
-        "setup-mac.jsonc:3:3: error[config-duplicate-key]: `hosts` appears twice in the top level, on lines 2 and 3",
+        "setup-mac.jsonc:3:3: error[config-duplicate-key]: `hosts` appears twice in the top level, at lines 2 and 3",
       ),
       expect.stringContaining(
-        "setup-mac.jsonc:3:51: error[config-duplicate-key]: `x` appears 3 times in `hosts.a.programs`, on lines 3, 3 and 3",
+        "setup-mac.jsonc:3:51: error[config-duplicate-key]: `x` appears 3 times in `hosts.a.programs`, at line 3, columns 35, 43 and 51",
       ),
       expect.stringContaining(
-        "setup-mac.jsonc:3:63: error[config-duplicate-key]: `a` appears twice in `hosts`, on lines 3 and 3",
+        "setup-mac.jsonc:3:63: error[config-duplicate-key]: `a` appears twice in `hosts`, at line 3, columns 14 and 63",
       ),
     ]);
     expect(check(text)[1]).toContain("and delete the others");
@@ -52,7 +52,7 @@ describe("duplicateKeys", () => {
   it("looks inside arrays, and leaves the same key in different objects alone", () => {
     expect(check(`{ "a": { "k": 1 }, "b": { "k": 1 }, "l": [{ "k": 1 }] }`)).toEqual([]);
     expect(check(`{ "l": [{}, { "k": 1,\n "k": 2 }] }`)).toEqual([
-      expect.stringContaining("`k` appears twice in `l.1`, on lines 1 and 2"),
+      expect.stringContaining("`k` appears twice in `l.1`, at lines 1 and 2"),
     ]);
   });
 

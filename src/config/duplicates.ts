@@ -24,6 +24,19 @@ function locator(text: string): (offset: number) => { line: number; column: numb
   };
 }
 
+/**
+ * Where the copies are: `lines 6 and 8`; copies sharing a line (minified JSON) by column too:
+ * `line 3, columns 9 and 20`, or `3:3, 3:9 and 5:1` when mixed.
+ */
+function placesOf(spots: readonly { line: number; column: number }[]): string {
+  const and = (items: string[]) => `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+  const lines = new Set(spots.map((p) => p.line));
+  if (lines.size === spots.length) return `lines ${and(spots.map((p) => String(p.line)))}`;
+  if (lines.size === 1)
+    return `line ${spots[0]!.line}, columns ${and(spots.map((p) => String(p.column)))}`;
+  return and(spots.map((p) => `${p.line}:${p.column}`));
+}
+
 /** `hosts.macbook.programs`, or `the top level` for the root object. */
 function where(path: readonly (string | number)[]): string {
   return path.length ? `\`${path.join(".")}\`` : "the top level";
@@ -57,13 +70,13 @@ export function duplicateKeys(root: Node | undefined, text: string, file: string
     }
     for (const [name, copies] of seen) {
       if (copies.length < 2) continue;
-      const lines = copies.map((k) => at(k.offset).line);
+      const spots = copies.map((k) => at(k.offset));
       const last = copies[copies.length - 1]!;
-      const listed = `lines ${lines.slice(0, -1).join(", ")} and ${lines.at(-1)}`;
+      const listed = placesOf(spots);
       out.push(
         diagnostic(
           "config-duplicate-key",
-          `\`${name}\` appears ${copies.length === 2 ? "twice" : `${copies.length} times`} in ${where(path)}, on ${listed}: which one counts is undefined`,
+          `\`${name}\` appears ${copies.length === 2 ? "twice" : `${copies.length} times`} in ${where(path)}, at ${listed}: which one counts is undefined`,
           {
             location: { file, ...at(last.offset) },
             hint: `keep one \`${name}\` in ${where(path)} (merge what the copies say into it) and delete the other${copies.length > 2 ? "s" : ""}`,

@@ -28,7 +28,7 @@ describe("a key that appears twice in setup-mac.jsonc", () => {
     const line = text.split("\n").findIndex((l) => l.includes('"ripgrep": true')) + 1;
     expect(line).toBe(66);
     const expected =
-      `setup-mac.jsonc:66:9: error[config-duplicate-key]: \`ripgrep\` appears twice in \`hosts.macbook.programs\`, on lines 58 and 66: which one counts is undefined\n` +
+      `setup-mac.jsonc:66:9: error[config-duplicate-key]: \`ripgrep\` appears twice in \`hosts.macbook.programs\`, at lines 58 and 66: which one counts is undefined\n` +
       "  fix: keep one `ripgrep` in `hosts.macbook.programs` (merge what the copies say into it) and delete the other\n";
     const lock = readFileSync(join(dir, "setup-mac.lock.json"), "utf8");
     for (const args of [
