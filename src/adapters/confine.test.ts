@@ -56,7 +56,7 @@ describe("confineWrite", () => {
     expect(refusal(ws, "packs/foo/programs/x.ts", "the pack's folder")).toEqual({
       code: "path-outside-workspace",
       file: "packs/foo",
-      message: `packs/foo is a symlink to ${elsewhere}, outside the workspace; setup-mac only writes inside the workspace`,
+      message: `packs/foo is a symlink to ${elsewhere}, outside the workspace; setup-mac only writes inside the workspace (it was to write packs/foo/programs/x.ts, the pack's folder)`,
       hint: "replace the symlink with a real directory (move what it points to into the workspace), or move the workspace",
     });
   });

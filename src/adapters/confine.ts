@@ -108,9 +108,13 @@ export function confineWrite(root: string, path: string, options: ConfineOptions
           ? ""
           : ` (${real})`;
     const about = walked === target && options.what ? ` (${options.what})` : "";
+    const writing =
+      walked === target
+        ? ""
+        : ` (it was to write ${rel}${options.what ? `, ${options.what}` : ""})`;
     return fail(
       name,
-      `${name}${about} is a symlink to ${link}${where}, outside the workspace; setup-mac only writes inside the workspace`,
+      `${name}${about} is a symlink to ${link}${where}, outside the workspace; setup-mac only writes inside the workspace${writing}`,
       `replace the symlink with a real ${kind} (move what it points to into the workspace), or move the workspace`,
     );
   }
