@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
 import { diagnostic, SetupMacError } from "../errors/index.js";
+import { confineWrite } from "./confine.js";
 import { isAlive } from "./process-alive.js";
 
 const STATE_DIR = ".setup-mac";
@@ -42,7 +43,8 @@ export async function withWorkspaceLock<T>(
   fn: (lock: { reclaimed?: Owner }) => Promise<T>,
   options: LockOptions = {},
 ): Promise<T> {
-  const dir = join(root, STATE_DIR);
+  // The state folder holds the lock, generations, logs: it must not lead out of the workspace.
+  const dir = confineWrite(root, STATE_DIR, { what: "the state folder" });
   mkdirSync(dir, { recursive: true });
   const waitMs = options.waitMs ?? 5000;
   const staleMs = Math.max(options.staleMs ?? 20_000, 2000);

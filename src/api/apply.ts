@@ -9,6 +9,7 @@ import { createWriteStream, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { sweepTempFiles, writeFileAtomic } from "../adapters/atomic-write.js";
 import { NodeProcessRunner } from "../adapters/node-runner.js";
+import { confineWrite } from "../adapters/confine.js";
 import { withWorkspaceLock, type Owner } from "../adapters/workspace-lock.js";
 import type { HookName } from "../define/types.js";
 import type { ArgvLock, DatasetLock, HostLock, Lock } from "../emit/lock-types.js";
@@ -30,6 +31,8 @@ import { binResolver, hostProbes, probeDeps } from "../apply/runtime.js";
 import type { GenerationRecord } from "../apply/store.js";
 import {
   clearInProgress,
+  GENERATIONS_DIR,
+  IN_PROGRESS_FILE,
   lastGeneration,
   LOGS_DIR,
   nextGenerationNumber,
@@ -233,6 +236,15 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
         `Reclaimed the workspace lock of \`setup-mac ${reclaimed.command}\` (pid ${reclaimed.pid}), which had stopped.`,
       );
     if (!options.dryRun) {
+      // Everything apply writes is checked before it does anything.
+      for (const [path, what] of [
+        [CONFIG_FILE, "the config file"],
+        [LOCK_FILE, "the lock file"],
+        [GENERATIONS_DIR, "the generations folder"],
+        [LOGS_DIR, "the logs folder"],
+        [IN_PROGRESS_FILE, "the apply marker"],
+      ] as const)
+        confineWrite(root, path, { what });
       sweepGenerationTemps(root);
       await sweepTempFiles(root, LOCK_FILE).catch(() => undefined);
       await sweepTempFiles(root, CONFIG_FILE).catch(() => undefined);

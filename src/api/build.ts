@@ -5,6 +5,7 @@
 import { constants, copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { sweepTempFiles, writeFileAtomic } from "../adapters/atomic-write.js";
+import { confineWrite } from "../adapters/confine.js";
 import { withWorkspaceLock } from "../adapters/workspace-lock.js";
 import type { Diagnostic } from "../errors/index.js";
 import { SetupMacError } from "../errors/index.js";
@@ -114,7 +115,9 @@ export async function build(options: BuildOptions = {}): Promise<BuildResult> {
       [SCHEMA_FILE, computed.schemaText],
       [LOCK_FILE, computed.lockText],
     ] as const) {
-      const path = join(computed.root, file);
+      const path = confineWrite(computed.root, file, {
+        what: file === LOCK_FILE ? "the lock file" : "the config's JSON Schema",
+      });
       // A killed earlier write leaves `<file>.<digits>` next to a whole file: sweep it.
       if (!options.dryRun) await sweepTempFiles(dirname(path), basename(path)).catch(() => []);
       const changed = readTextIfPresent(path) !== text;

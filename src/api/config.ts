@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { sweepTempFiles, writeFileAtomic } from "../adapters/atomic-write.js";
+import { confineWrite } from "../adapters/confine.js";
 import { withWorkspaceLock, type Owner } from "../adapters/workspace-lock.js";
 import {
   getOption,
@@ -112,6 +113,8 @@ async function edit(
   dryRun = false,
 ): Promise<EditResult> {
   const { root, path } = configPath(options);
+  // Refused before anything is evaluated: a dry run (the dashboard's live check) too.
+  confineWrite(root, path, { what: "the config file" });
   const locked = dryRun
     ? <T>(_root: string, _command: string, fn: (lock: { reclaimed?: Owner }) => Promise<T>) =>
         fn({})

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { createServer, type Server } from "node:http";
 import { dirname, extname, join, relative, resolve, sep } from "node:path";
 import { swapInFolder } from "../adapters/atomic-write.js";
+import { confineIfInside, servedInside } from "../adapters/confine.js";
 import { renderDocs, type DocsProgram } from "../emit/docs.js";
 import { diagnostic, SetupMacError } from "../errors/index.js";
 import { parseConfig } from "../load/config.js";
@@ -79,7 +80,11 @@ export async function buildDocs(options: DocsOptions = {}): Promise<DocsResult> 
     hostDescriptions: Object.fromEntries(Object.entries(hosts).map(([h, c]) => [h, c.description])),
     searchScript: searchScript(),
   });
-  const out = resolve(options.out ?? join(computed.root, STATE_DIR, "docs"));
+  const out = confineIfInside(
+    computed.root,
+    resolve(options.out ?? join(computed.root, STATE_DIR, "docs")),
+    { what: "the documentation folder" },
+  );
   await replaceFolder(out, files);
   return { out, files: [...files.keys()].sort(), programs: programs.length };
 }
@@ -134,6 +139,8 @@ export function fileFor(root: string, urlPath: string): string | undefined {
   const rel = relative(root, target);
   if (rel.startsWith("..") || rel.split(sep).some((part) => part.startsWith("."))) return undefined;
   if (!TYPES[extname(target)]) return undefined;
+  // A symlink in the site that leads out of it is not served.
+  if (!servedInside(root, target)) return undefined;
   try {
     return statSync(target).isFile() ? target : undefined;
   } catch {

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeFileAtomic } from "../adapters/atomic-write.js";
+import { confineWrite } from "../adapters/confine.js";
 import { diagnostic, SetupMacError } from "../errors/index.js";
 import type { FlakeHost } from "../init/flake.js";
 import { findFlakeHosts } from "../init/flake.js";
@@ -211,6 +212,8 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   }
 
   if (!options.dryRun) {
+    // Every target is checked before the first is written: a refusal writes nothing.
+    for (const w of writes) confineWrite(root, w.path);
     for (const w of writes) {
       mkdirSync(dirname(w.path), { recursive: true });
       await writeFileAtomic(w.path, w.text);

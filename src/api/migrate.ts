@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { writeFileAtomic } from "../adapters/atomic-write.js";
+import { confineWrite } from "../adapters/confine.js";
 import { readTextIfPresent } from "../adapters/node-fs.js";
 import { nixParser } from "../adapters/nix-grammar.js";
 import { diagnostic, SetupMacError, UsageError } from "../errors/index.js";
@@ -145,10 +146,12 @@ export async function migrate(
     });
   }
   if (!options.dryRun) {
-    for (const m of modules) {
-      if (m.status !== "created" && m.status !== "updated") continue;
-      mkdirSync(dirname(join(root, m.file)), { recursive: true });
-      await writeFileAtomic(join(root, m.file), m.text);
+    const writes = modules.filter((m) => m.status === "created" || m.status === "updated");
+    // Every target is checked before the first is written: a refusal writes nothing.
+    const paths = writes.map((m) => confineWrite(root, m.file, { what: "a migrated module" }));
+    for (const [i, m] of writes.entries()) {
+      mkdirSync(dirname(paths[i]!), { recursive: true });
+      await writeFileAtomic(paths[i]!, m.text);
     }
   }
   const report = [...problems, ...analysis.report].sort(

@@ -11,6 +11,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join, relative, resolve, sep } from "node:path";
 import { swapInFolder, writeFileAtomic } from "../adapters/atomic-write.js";
+import { confineWrite } from "../adapters/confine.js";
 import { ArchiveError, checkPackArchive, unpackPack } from "../adapters/pack-archive.js";
 import { withWorkspaceLock } from "../adapters/workspace-lock.js";
 import { removeConfigValue, setConfigValue } from "../config/edit.js";
@@ -115,6 +116,9 @@ export interface AddResult {
 export async function addPack(spec: string, options: PackOptions = {}): Promise<AddResult> {
   const root = resolve(options.workspace ?? ".");
   const { name, want } = parseSpec(spec);
+  // Where the pack and its pin go is checked before anything is fetched.
+  const configPath = confineWrite(root, CONFIG_FILE, { what: "the config file" });
+  const target = confineWrite(root, packDir(root, name), { what: "the pack's folder" });
   const registry = registryOf(options);
   const url = `${registry}${name.replace("/", "%2f")}`;
   const packument = (await getJson(url, options)) as Packument | undefined;
@@ -168,10 +172,8 @@ export async function addPack(spec: string, options: PackOptions = {}): Promise<
   }
 
   return withWorkspaceLock(root, "packs add", async () => {
-    const configPath = join(root, CONFIG_FILE);
     const configBefore = readFileSync(configPath, "utf8");
     readConfig(root, configBefore); // a broken config is reported before anything changes
-    const target = packDir(root, name);
     const replaced = readManifest(target)?.version;
     let files: string[] = [];
     const fill = async (dir: string) => {
@@ -304,11 +306,11 @@ export async function removePack(
   options: WorkspaceOptions = {},
 ): Promise<{ programs: string[] }> {
   const root = resolve(options.workspace ?? ".");
+  const configPath = confineWrite(root, CONFIG_FILE, { what: "the config file" });
+  const dir = confineWrite(root, packDir(root, name), { what: "the pack's folder" });
   return withWorkspaceLock(root, "packs remove", async () => {
-    const configPath = join(root, CONFIG_FILE);
     const text = readFileSync(configPath, "utf8");
     const config = readConfig(root, text).config;
-    const dir = packDir(root, name);
     if (!config.packs?.[name] && !existsSync(dir))
       throw usage(
         `\`${name}\` is not installed`,

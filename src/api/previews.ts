@@ -4,6 +4,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "../adapters/atomic-write.js";
+import { confineIfInside } from "../adapters/confine.js";
 import type { Lock } from "../emit/lock-types.js";
 import { renderPreviews } from "../emit/previews.js";
 
@@ -11,7 +12,12 @@ import { renderPreviews } from "../emit/previews.js";
 export async function writePreviews(
   lock: Lock,
   dir: string,
-  options: { hosts?: string[]; dryRun?: boolean } = {},
+  options: {
+    hosts?: string[];
+    dryRun?: boolean;
+    /** The workspace: a `dir` inside it must not lead out of it through a link. */
+    workspace?: string;
+  } = {},
 ): Promise<string[]> {
   const filtered: Lock = options.hosts?.length
     ? {
@@ -22,7 +28,9 @@ export async function writePreviews(
       }
     : lock;
   const files = renderPreviews(filtered);
-  const root = resolve(dir);
+  const root = options.workspace
+    ? confineIfInside(options.workspace, resolve(dir), { what: "the previews folder" })
+    : resolve(dir);
   const paths = [...files.keys()].sort();
   if (options.dryRun) return paths;
   // Previews are derived output: start from an empty folder per host so removed items disappear.

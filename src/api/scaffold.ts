@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { writeFileAtomic } from "../adapters/atomic-write.js";
+import { confineWrite } from "../adapters/confine.js";
 import { diagnostic, SetupMacError, UsageError } from "../errors/index.js";
 
 export const TEMPLATES = ["cli", "gui", "service", "daemon"] as const;
@@ -128,9 +129,10 @@ export async function scaffold(
       ),
     );
   }
-  mkdirSync(dirname(join(root, file)), { recursive: true });
+  const path = confineWrite(root, file, { what: "the new module" });
+  mkdirSync(dirname(path), { recursive: true });
   await writeFileAtomic(
-    join(root, file),
+    path,
     templateText(name, template, options.description ?? `${name} (describe it in one line)`),
   );
   return { file, template };

@@ -14,6 +14,7 @@ export async function run(
     previews = await writePreviews(result.lock, opts.out, {
       hosts: globals.host,
       dryRun: opts.dryRun,
+      workspace: globals.workspace ?? ".",
     });
   }
   if (result.keptAside) {
