@@ -88,7 +88,8 @@ export async function evalChecks(o: {
     firstNixError(r.stderr) ?? (r.stderr.trim().split("\n").at(-1) || "no output");
 
   // The lock the flake sees: Nix's copy of the source, hashed by Nix.
-  const meta = await run(["flake", "metadata", "--json", "."]);
+  // doctor changes nothing: a flake without flake.lock is locked in memory only.
+  const meta = await run(["flake", "metadata", "--json", "--no-write-lock-file", "."]);
   let source: string | undefined;
   try {
     source =
@@ -143,7 +144,7 @@ export async function evalChecks(o: {
 
   for (const [name, h] of Object.entries(o.hosts).sort(([a], [b]) => a.localeCompare(b)))
     for (const t of evalTargets(name, h)) {
-      const r = await run(["eval", "--json", t.installable]);
+      const r = await run(["eval", "--json", "--no-write-lock-file", t.installable]);
       let files: unknown;
       try {
         files = r.exitCode === 0 ? JSON.parse(r.stdout) : undefined;

@@ -69,7 +69,8 @@ export async function buildSystem(o: SystemBuildOptions): Promise<string> {
         `step "build" failed: ${why}; nothing was switched or recorded` +
           (nixError ? `\n  ${nixError}` : "") +
           (origin
-            ? `\n  from program ${origin.program} (${origin.file}): ${origin.evidence}`
+            ? `\n  from program ${origin.program} (${origin.file})` +
+              (origin.evidence === nixError ? "" : `: ${origin.evidence}`)
             : "") +
           (o.log ? `\n  full log: ${o.log}` : ""),
         {

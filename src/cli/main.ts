@@ -238,6 +238,10 @@ Exit status:
       "--build",
       "build the host with the platform's own command and show the closure diff (packages, versions, size)",
     )
+    .option(
+      "--against <path>",
+      "with --build: compare with this system or profile (e.g. /nix/var/nix/profiles/system-41-link) instead of the running one",
+    )
     .action(lazy(async () => ({ run: (await import("./commands/history.js")).diff })));
 
   program

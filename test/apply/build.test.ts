@@ -148,7 +148,7 @@ describe("apply builds first, then shows the closure diff, then asks", () => {
     expect(error.message).toBe(
       'error[build-failed]: step "build" failed: `nixos-rebuild build --flake .#box` exited 1; nothing was switched or recorded\n' +
         "  error: setup-mac: program 'web' needs package 'nginx', which is not in nixpkgs\n" +
-        "  from program web (programs/test/web.ts): error: setup-mac: program 'web' needs package 'nginx', which is not in nixpkgs\n" +
+        "  from program web (programs/test/web.ts)\n" +
         "  fix: fix program web in programs/test/web.ts (or its options in setup-mac.jsonc), then apply again; `setup-mac build --out DIR` shows what it generates",
     );
     // Lock, generations and the machine (the stand-in switch) untouched; no marker left.

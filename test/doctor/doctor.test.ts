@@ -277,7 +277,7 @@ describe("doctor asks Nix", () => {
     const lock = readFileSync(join(s.dir, "setup-mac.lock.json"), "utf8");
     const hash = createHash("sha256").update(lock).digest("hex");
     const table: Record<string, { stdout?: string; stderr?: string; exit?: number }> = {
-      [JSON.stringify([...NIX, "flake", "metadata", "--json", "."])]: {
+      [JSON.stringify([...NIX, "flake", "metadata", "--json", "--no-write-lock-file", "."])]: {
         stdout: JSON.stringify({ path: SOURCE, locked: {} }),
       },
       [JSON.stringify([
@@ -292,12 +292,14 @@ describe("doctor asks Nix", () => {
         ...NIX,
         "eval",
         "--json",
+        "--no-write-lock-file",
         ".#nixosConfigurations.evo-x2.options.environment.systemPackages.files",
       ])]: { stdout: JSON.stringify(a.evo ?? files("nixos", "evo-x2")) },
       [JSON.stringify([
         ...NIX,
         "eval",
         "--json",
+        "--no-write-lock-file",
         ".#darwinConfigurations.macbook.options.environment.systemPackages.files",
       ])]:
         a.mac === null
@@ -378,3 +380,64 @@ describe("doctor asks Nix", () => {
     );
   });
 });
+
+describe("doctor asks the real Nix", () => {
+  const hasNix = execFileSyncOk("nix", ["--version"]);
+  it.skipIf(!hasNix)(
+    "sees the lock only once git tracks it, and hashes the copy Nix evaluates",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "sm-doctor-nix-"));
+      temp.push(dir);
+      // A flake without inputs standing in for a host: its option lists the adapter's module the
+      // way the module system does (`files` of environment.systemPackages).
+      writeFileSync(
+        join(dir, "flake.nix"),
+        '{ outputs = { self }: { nixosConfigurations.box.options.environment.systemPackages.files = [ "${self}/setup-mac/nix/nixos.nix (setup-mac, host box)" ]; }; }\n',
+      );
+      writeFileSync(
+        join(dir, "setup-mac.jsonc"),
+        JSON.stringify({
+          hosts: { box: { platform: "nixos", system: "x86_64-linux", user: "lars", programs: {} } },
+        }),
+      );
+      writeFileSync(join(dir, "setup-mac.lock.json"), '{"version":1,"hosts":{}}\n');
+      const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "ignore" });
+      git("init", "-q");
+      git("add", "flake.nix", "setup-mac.jsonc");
+      const runner = new NodeProcessRunner({
+        baseEnv: { ...process.env, NIX_CONFIG: "build-users-group =" },
+      });
+      const evals = async () =>
+        (await doctor({ workspace: dir, runner, localHost: "box" })).findings
+          .filter((f) => f.check === "eval")
+          .map((f) => [f.severity, f.message]);
+      expect(await evals()).toEqual([
+        [
+          "error",
+          "the flake Nix evaluates has no setup-mac.lock.json (a flake sees only files git tracks), so every host fails to evaluate",
+        ],
+        ["ok", "Nix evaluates box with the setup-mac adapter (.nixos)"],
+      ]);
+      git("add", "setup-mac.lock.json");
+      // Edited after `git add`: Nix reads the work tree of tracked files, so it sees these bytes.
+      writeFileSync(join(dir, "setup-mac.lock.json"), '{"version":1,"hosts":{"box":{}}}\n');
+      const hash = createHash("sha256")
+        .update(readFileSync(join(dir, "setup-mac.lock.json")))
+        .digest("hex");
+      expect((await evals())[0]).toEqual([
+        "ok",
+        `Nix sees this setup-mac.lock.json (sha256 ${hash.slice(0, 12)}…)`,
+      ]);
+    },
+    60_000,
+  );
+});
+
+function execFileSyncOk(cmd: string, args: string[]): boolean {
+  try {
+    execFileSync(cmd, args, { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,3 +1,5 @@
+import { realpathSync } from "node:fs";
+import { resolve } from "node:path";
 import { summarizeChanges } from "../../apply/changes.js";
 import {
   diff as diffApi,
@@ -49,12 +51,14 @@ export async function generations(ctx: CommandContext): Promise<void> {
 
 export async function diff(
   ctx: CommandContext,
-  opts: { from?: string; build?: boolean },
+  opts: { from?: string; build?: boolean; against?: string },
 ): Promise<void> {
   const { globals, output } = ctx;
   const from = opts.from === undefined ? undefined : Number(opts.from);
   if (from !== undefined && !Number.isInteger(from))
     throw new UsageError(`--from takes a generation number, not \`${opts.from}\``);
+  if (opts.against && !opts.build) throw new UsageError("--against needs --build");
+  const against = opts.against ? resolve(opts.against) : undefined;
   const c = colors(output);
   const interrupt = new AbortController();
   const onSigint = () => interrupt.abort();
@@ -64,6 +68,7 @@ export async function diff(
     host: globals.host?.[0],
     from,
     build: opts.build,
+    ...(against ? { currentGeneration: () => realpathIfThere(against) } : {}),
     signal: interrupt.signal,
     onOutput: (chunk) => {
       if (!globals.json) process.stderr.write(output.tty ? c.dim(chunk) : chunk);
@@ -162,4 +167,13 @@ export async function rollbackCommand(
           )
         : c.dim("dry run: nothing was changed"),
     );
+}
+
+/** The store path a profile link points to; the path itself when it is not there (Nix says why). */
+function realpathIfThere(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
