@@ -26,7 +26,8 @@ import {
   unresolved,
 } from "../apply/collisions.js";
 import type { SwitchMode } from "../apply/platform.js";
-import { onTarget, switchCommand } from "../apply/platform.js";
+import { buildCommand, onTarget, SUDO_CHECK, switchCommand } from "../apply/platform.js";
+import { planBuild, type BuildPlan } from "./plan-build.js";
 import { binResolver, hostProbes, probeDeps } from "../apply/runtime.js";
 import type { GenerationRecord } from "../apply/store.js";
 import {
@@ -71,6 +72,8 @@ export interface ApplyPlan {
   restarts: PlannedRestart[];
   /** Whether they will be restarted (not with `noRestart`). */
   restart: boolean;
+  /** The platform's build of the new configuration and its closure diff (not in a dry run). */
+  build?: BuildPlan;
 }
 
 export interface ApplyOptions extends WorkspaceOptions {
@@ -88,6 +91,15 @@ export interface ApplyOptions extends WorkspaceOptions {
   noSnapshot?: boolean;
   /** The switch's time limit (default one hour). */
   switchTimeoutMs?: number;
+  /**
+   * Build the configuration with the platform's own `build` first and show its closure diff
+   * before asking (default true). A failed build stops apply before anything is switched.
+   */
+  build?: boolean;
+  /** Whether setup-mac runs as root (default: asks the process); darwin-rebuild switch needs root. */
+  root?: boolean;
+  /** The running generation's store path (default: /run/current-system or home-manager's profile). */
+  currentGeneration?: () => string | undefined;
   runner?: ProcessRunner;
   clock?: Clock;
   probeOverrides?: Partial<ProbeDeps>;
@@ -153,7 +165,10 @@ export interface HookRun {
 }
 
 /** How a host is switched, from its entry in the config (`switch`, `targetHost`). */
-function hostModes(configText: string, host: string): { mode: SwitchMode; targetHost?: string } {
+export function hostModes(
+  configText: string,
+  host: string,
+): { mode: SwitchMode; targetHost?: string } {
   const parsed = parseConfig(configText);
   const h = parsed.ok ? parsed.doc.config.hosts[host] : undefined;
   return { mode: h?.switch ?? "system", ...(h?.targetHost ? { targetHost: h.targetHost } : {}) };
@@ -270,7 +285,8 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
     const changes = hostChanges(host, previous, next);
     const { mode, targetHost: configuredTarget } = hostModes(computed.configText, host);
     const targetHost = options.targetHost ?? configuredTarget;
-    const switchArgv = switchCommand(host, next, mode, targetHost);
+    const asRoot = options.root ?? process.getuid?.() === 0;
+    const switchArgv = switchCommand(host, next, mode, targetHost, { root: asRoot });
     const touched = changes.programs.map((p) => p.name);
     const snapshotTargets =
       next.zfs && !options.noSnapshot
@@ -310,8 +326,8 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
       result.status = "nothing-to-do";
       return result;
     }
-    options.onPlan?.(plan);
     const blocking = unresolved(plan.collisions);
+    if (blocking.length && !options.dryRun) options.onPlan?.(plan);
     if (blocking.length && !options.dryRun) {
       throw new SetupMacError(
         diagnostic(
@@ -326,20 +342,61 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
         ),
       );
     }
-    if (options.dryRun) return result;
-    if (!options.yes) {
-      if (!options.confirm) {
-        throw new SetupMacError(
-          diagnostic(
-            "confirmation-required",
-            `applying to ${host} changes the machine and needs a confirmation, but there is no terminal to ask on`,
-            {
-              hint: "review the plan above and run again with --yes (or run on a terminal); --dry-run shows the plan only",
-            },
-          ),
-        );
+    if (options.dryRun) {
+      options.onPlan?.(plan);
+      return result;
+    }
+    // Without a way to ask, refuse before building: nothing could come of the build.
+    if (!options.yes && !options.confirm) {
+      options.onPlan?.(plan);
+      throw confirmationRequired(host);
+    }
+    // nix-darwin activates only as root: find out now, before anything is built or changed.
+    if (switchArgv[0] === "sudo") await requireSudo(runner, switchArgv);
+
+    const previousLockText = readTextIfPresent(lockPath) ?? null;
+    // The lock is written for the build (the flake reads it); until the switch, an interruption
+    // puts the previous one back through the in-progress marker.
+    const putBackLock = async () => {
+      if (previousLockText === null) rmSync(lockPath, { force: true });
+      else await writeFileAtomic(lockPath, previousLockText);
+      clearInProgress(root);
+    };
+    if (options.build !== false) {
+      writeInProgress(root, {
+        pid: process.pid,
+        host,
+        started: clock.now().toISOString(),
+        step: "build",
+        previousLock: previousLockText,
+      });
+      step("build", buildCommand(host, next, mode, targetHost).join(" "));
+      try {
+        plan.build = await planBuild({
+          runner,
+          root,
+          host,
+          lock: next,
+          lockText: computed.lockText,
+          previousLockText,
+          keep: true,
+          mode,
+          ...(targetHost ? { targetHost } : {}),
+          ...(options.currentGeneration ? { currentGeneration: options.currentGeneration } : {}),
+          ...(options.switchTimeoutMs ? { timeoutMs: options.switchTimeoutMs } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+        });
+      } catch (error) {
+        // planBuild put the previous lock back; nothing else was touched.
+        clearInProgress(root);
+        throw error;
       }
-      if (!(await options.confirm(plan))) {
+    }
+    options.onPlan?.(plan);
+    if (!options.yes) {
+      if (!(await options.confirm!(plan))) {
+        await putBackLock();
         throw new SetupMacError(
           diagnostic("cancelled", "apply cancelled; nothing was changed", { severity: "error" }),
         );
@@ -347,7 +404,6 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
     }
 
     const generationNumber = nextGenerationNumber(root);
-    const previousLockText = readTextIfPresent(lockPath) ?? null;
     const previousConfigText = readFileSync(configPath, "utf8");
     mkdirSync(join(root, LOGS_DIR), { recursive: true });
     const logRel = `${LOGS_DIR}/${stamp(clock.now())}-${host}-${options.restore ? "rollback" : "apply"}.log`;
@@ -653,4 +709,46 @@ export async function apply(options: ApplyOptions = {}): Promise<ApplyResult> {
       await new Promise<void>((resolve) => log.end(resolve));
     }
   });
+}
+
+/**
+ * `sudo -n` runs the switch only when sudo asks no password: the switch has no terminal to ask
+ * on. When it would ask, apply stops here with the ways out.
+ */
+async function requireSudo(runner: ProcessRunner, switchArgv: string[]): Promise<void> {
+  let said = "";
+  let ok = false;
+  try {
+    const r = await runner.run(SUDO_CHECK, { timeoutMs: 30_000 });
+    ok = r.exitCode === 0;
+    said = (r.stderr || r.stdout).trim().split("\n").at(-1) ?? "";
+  } catch (error) {
+    said = (error as Error).message;
+  }
+  if (ok) return;
+  const command = switchArgv.filter((a) => a !== "-n").join(" ");
+  throw new SetupMacError(
+    diagnostic(
+      "root-required",
+      `nix-darwin switches only as root (\`${command}\`), and sudo would ask for a password that setup-mac cannot pass on${said ? ` (${said})` : ""}; nothing was built or changed`,
+      {
+        hint:
+          "let your user run darwin-rebuild through sudo without a password — in the nix-darwin configuration: " +
+          'security.sudo.extraConfig = "<user> ALL=(root) NOPASSWD: /run/current-system/sw/bin/darwin-rebuild"; ' +
+          "— or run `sudo setup-mac apply` (as root the switch needs no sudo)",
+      },
+    ),
+  );
+}
+
+function confirmationRequired(host: string): SetupMacError {
+  return new SetupMacError(
+    diagnostic(
+      "confirmation-required",
+      `applying to ${host} changes the machine and needs a confirmation, but there is no terminal to ask on`,
+      {
+        hint: "review the plan above and run again with --yes (or run on a terminal); --dry-run shows the plan only",
+      },
+    ),
+  );
 }

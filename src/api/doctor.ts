@@ -25,6 +25,7 @@ import { ADAPTER_DIR, adapterFiles } from "./init.js";
 import { parseNixVersion } from "./update.js";
 import { readTextIfPresent } from "../adapters/node-fs.js";
 import { sha256 } from "../emit/hash.js";
+import { evalChecks } from "./doctor-eval.js";
 
 export const ADAPTER_MANIFEST = `${ADAPTER_DIR}/setup-mac-adapters.json`;
 
@@ -43,7 +44,7 @@ export interface DoctorOptions {
 export type Severity = "ok" | "info" | "warning" | "error";
 
 export interface DoctorFinding {
-  /** What was checked: `nix`, `flake`, `config`, `adapter-import`, `lock`, `adapters`, `packs`, `state`, `commands`, `git`, `reach`. */
+  /** What was checked: `nix`, `flake`, `config`, `adapter-import`, `lock`, `adapters`, `packs`, `git`, `eval`, `state`, `commands`, `reach`. */
   check: string;
   severity: Severity;
   message: string;
@@ -502,6 +503,17 @@ export async function doctor(options: DoctorOptions = {}): Promise<DoctorResult>
         fix: `git add ${untrackedPacks.join(" ")}`,
       });
   }
+
+  // What Nix itself sees: the adapter in each host's evaluated configuration, and this lock.
+  if (flake !== undefined)
+    for (const f of await evalChecks({
+      root,
+      runner,
+      hosts,
+      lockSha256: lockText === undefined ? undefined : sha256(lockText),
+      nixThere: findings.some((f) => f.check === "nix" && f.severity === "ok"),
+    }))
+      add(f);
 
   // The state folder.
   const list = listGenerations(root);

@@ -27,7 +27,9 @@ import type { Diagnostic } from "../errors/index.js";
 import { CONFIG_FILE, parseConfig } from "../load/config.js";
 import { parseLock } from "../load/lock.js";
 import type { ApplyOptions, ApplyResult } from "./apply.js";
-import { apply } from "./apply.js";
+import { apply, hostModes } from "./apply.js";
+import { planBuild, type BuildPlan } from "./plan-build.js";
+import { withWorkspaceLock } from "../adapters/workspace-lock.js";
 import { pickHost } from "./hosts.js";
 import { computeBuild } from "./build.js";
 import type { WorkspaceOptions } from "./workspace.js";
@@ -89,12 +91,28 @@ export interface DiffResult {
   host: string;
   from?: number;
   changes: HostChanges;
+  /** With `build`: the platform's build of the new configuration and its closure diff. */
+  build?: BuildPlan;
+}
+
+export interface DiffOptions extends WorkspaceOptions {
+  host?: string;
+  from?: number;
+  /**
+   * Build the host with the platform's own command and compare the result with the running
+   * generation. The flake reads the lock from the work tree, so the new lock is in place for the
+   * build (under the workspace lock) and the previous bytes are put back afterwards.
+   */
+  build?: boolean;
+  targetHost?: string;
+  runner?: ProcessRunner;
+  currentGeneration?: () => string | undefined;
+  onOutput?: (chunk: string) => void;
+  signal?: AbortSignal;
 }
 
 /** What would change on a host against its last applied generation (or generation `from`). */
-export async function diff(
-  options: WorkspaceOptions & { host?: string; from?: number } = {},
-): Promise<DiffResult> {
+export async function diff(options: DiffOptions = {}): Promise<DiffResult> {
   const computed = await computeBuild(options);
   const host = pickHost(Object.keys(computed.lock.hosts), options.host, { verb: "diff" });
   const base =
@@ -102,11 +120,32 @@ export async function diff(
       ? requireGeneration(computed.root, options.from, host)
       : lastGeneration(computed.root, host);
   const before = base?.lockData.hosts[host];
-  return {
+  const result: DiffResult = {
     host,
     ...(base ? { from: base.record.number } : {}),
     changes: hostChanges(host, before, computed.lock.hosts[host]),
   };
+  if (!options.build) return result;
+  const { mode, targetHost: configured } = hostModes(computed.configText, host);
+  const targetHost = options.targetHost ?? configured;
+  const root = computed.root;
+  result.build = await withWorkspaceLock(root, "diff --build", () =>
+    planBuild({
+      runner: options.runner ?? new NodeProcessRunner(),
+      root,
+      host,
+      lock: computed.lock.hosts[host]!,
+      lockText: computed.lockText,
+      previousLockText: readTextIfPresent(join(root, LOCK_FILE)) ?? null,
+      keep: false,
+      mode,
+      ...(targetHost ? { targetHost } : {}),
+      ...(options.currentGeneration ? { currentGeneration: options.currentGeneration } : {}),
+      ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    }),
+  );
+  return result;
 }
 
 /** The previous generation of a host before its newest one. */

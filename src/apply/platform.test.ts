@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { onTarget, switchCommand, systemRollbackCommand } from "./platform.js";
+import { buildCommand, onTarget, switchCommand, systemRollbackCommand } from "./platform.js";
 
 describe("the platform's commands", () => {
   it("switches each kind of host with its own tool", () => {
@@ -19,6 +19,43 @@ describe("the platform's commands", () => {
       "--flake",
       ".#lars@evo-x2",
     ]);
+  });
+
+  it("builds with the platform's own build, and switches nix-darwin as root", () => {
+    const mac = { platform: "darwin", user: "lars" } as const;
+    const box = { platform: "nixos", user: "lars" } as const;
+    expect(buildCommand("macbook", mac, "system")).toEqual([
+      "darwin-rebuild",
+      "build",
+      "--flake",
+      ".#macbook",
+    ]);
+    expect(buildCommand("evo-x2", box, "system", "root@evo-x2")).toEqual([
+      "nixos-rebuild",
+      "build",
+      "--flake",
+      ".#evo-x2",
+      "--target-host",
+      "root@evo-x2",
+    ]);
+    expect(buildCommand("evo-x2", box, "home-manager")).toEqual([
+      "home-manager",
+      "build",
+      "--flake",
+      ".#lars@evo-x2",
+    ]);
+    // darwin-rebuild switch refuses to run unless root: off root it goes through sudo -n.
+    expect(switchCommand("macbook", mac, "system", undefined, { root: false })).toEqual([
+      "sudo",
+      "-n",
+      "darwin-rebuild",
+      "switch",
+      "--flake",
+      ".#macbook",
+    ]);
+    expect(switchCommand("evo-x2", box, "system", undefined, { root: false })[0]).toBe(
+      "nixos-rebuild",
+    );
   });
 
   it("rolls back with the platform's own rollback", () => {

@@ -234,6 +234,14 @@ Exit status:
     .command("diff")
     .description("what would change against the last applied generation")
     .option("--from <n>", "compare with generation N instead")
+    .option(
+      "--build",
+      "build the host with the platform's own command and show the closure diff (packages, versions, size)",
+    )
+    .option(
+      "--against <path>",
+      "with --build: compare with this system or profile (e.g. /nix/var/nix/profiles/system-41-link) instead of the running one",
+    )
     .action(lazy(async () => ({ run: (await import("./commands/history.js")).diff })));
 
   program
@@ -309,7 +317,7 @@ Exit status:
   program
     .command("apply")
     .description(
-      "check, snapshot, write the lock, switch the host, record a generation, run health checks",
+      "check, build, show the closure diff and plan, snapshot, switch the host, record a generation, run health checks",
     )
     .option("--dry-run", "show the plan, change nothing")
     .option("-y, --yes", "do not ask for confirmation (required without a terminal)")
@@ -317,6 +325,10 @@ Exit status:
     .option("--rollback-on-failure", "go back to the previous generation when health checks fail")
     .option("--no-snapshot", "apply even without ZFS snapshots")
     .option("--no-restart", "leave services whose definition changed as the switch left them")
+    .option(
+      "--no-build",
+      "switch without building first (no closure diff; a Nix error then shows during the switch)",
+    )
     .option("--timeout <seconds>", "stop the switch after this long (default 3600)")
     .option(
       "--backup-ext <ext>",

@@ -78,8 +78,10 @@ describe("apply", () => {
     const result = await apply({ ...base(f), onStep: (s) => steps.push(s) });
     expect(result.status).toBe("applied");
     expect(result.generation!.number).toBe(1);
-    expect(steps).toEqual(["check", "snapshot", "lock", "switch", "health", "record"]);
+    expect(steps).toEqual(["check", "build", "snapshot", "lock", "switch", "health", "record"]);
     expect(f.calls()).toEqual([
+      // Built first, as the platform builds it; no running system here, so no closure diff.
+      ["nixos-rebuild", "build", "--flake", ".#box"],
       ["zfs", "list", "-H", "-o", "name", "tank/web"],
       ["zfs", "snapshot", expect.stringMatching(/^tank\/web@setup-mac-g1-\d{8}T\d{6}Z$/)],
       [
@@ -179,7 +181,7 @@ describe("apply", () => {
     await expect(apply({ ...base(f), runner: failing })).rejects.toThrow(
       /step "snapshot" failed: `zfs snapshot tank\/web@setup-mac-g1-\w+` failed for tank\/web: cannot create snapshot: permission denied; nothing was changed/,
     );
-    expect(f.calls().some((c) => c[0] === "nixos-rebuild")).toBe(false);
+    expect(f.calls().some((c) => c[0] === "nixos-rebuild" && c[1] === "switch")).toBe(false);
     const result = await apply({ ...base(f), runner: failing, noSnapshot: true });
     expect(result.status).toBe("applied");
   });
@@ -208,6 +210,7 @@ describe("apply", () => {
     const result = await apply(base(f));
     expect(result.removed).toEqual(["tool"]);
     expect(f.calls().filter((c) => c[0] !== "zfs")).toEqual([
+      ["nixos-rebuild", "build", "--flake", ".#box"],
       ["hookcmd", "pre", "; rm -rf ~", "$(id)"],
       ["nixos-rebuild", "switch", "--flake", ".#box"],
       ["hookcmd", "post"],
@@ -232,7 +235,7 @@ describe("apply", () => {
     } finally {
       healthy = true;
     }
-    expect(f.calls().filter((c) => c[0] === "nixos-rebuild")).toHaveLength(2);
+    expect(f.calls().filter((c) => c[0] === "nixos-rebuild" && c[1] === "switch")).toHaveLength(2);
     expect(readFileSync(join(f.root, "setup-mac.lock.json"), "utf8")).toBe(lockBefore);
     expect(generations({ workspace: f.root }).generations).toHaveLength(1);
   });
@@ -245,6 +248,7 @@ describe("--target-host", () => {
     expect(result.status).toBe("applied");
     // ssh gets the remote command as one line, each argument quoted for the remote shell.
     expect(f.calls()).toEqual([
+      ["nixos-rebuild", "build", "--flake", ".#box", "--target-host", "root@evo-x2"],
       ["ssh", "root@evo-x2", "--", "zfs list -H -o name tank/web"],
       [
         "ssh",
@@ -367,7 +371,8 @@ describe("postStart hooks", () => {
     fixtures.push(f);
     return f;
   }
-  const withoutZfs = (f: Fixture) => f.calls().filter((c) => c[0] !== "zfs");
+  const withoutZfs = (f: Fixture) =>
+    f.calls().filter((c) => c[0] !== "zfs" && !(c[0] === "nixos-rebuild" && c[1] === "build"));
 
   it("run after the switch and the health checks, in order, and are in the plan", async () => {
     const f = started();

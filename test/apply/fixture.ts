@@ -28,7 +28,16 @@ const name = path.basename(process.argv[1]);
 const args = process.argv.slice(2);
 fs.appendFileSync(path.join(dir, "calls.log"), JSON.stringify([name, ...args]) + "\\n");
 const env = process.env;
-if (["nixos-rebuild", "darwin-rebuild", "home-manager"].includes(name)) {
+if (["nixos-rebuild", "darwin-rebuild", "home-manager"].includes(name) && args[0] === "build") {
+  console.error("building the system configuration...");
+  if (env.BUILD_STDERR) process.stderr.write(env.BUILD_STDERR);
+  if (env.BUILD_EXIT) process.exit(Number(env.BUILD_EXIT));
+  // Like nix build: the result is a store path, linked as ./result in the working directory.
+  const out = path.join(dir, "store", "system-" + Date.now());
+  fs.mkdirSync(out, { recursive: true });
+  fs.rmSync("result", { force: true });
+  fs.symlinkSync(out, "result");
+} else if (["nixos-rebuild", "darwin-rebuild", "home-manager"].includes(name)) {
   console.log("building the system configuration...");
   const exit = Number(env.SWITCH_EXIT || 0);
   if (env.SWITCH_SLEEP) setTimeout(() => process.exit(exit), Number(env.SWITCH_SLEEP) * 1000);
@@ -49,6 +58,23 @@ if (["nixos-rebuild", "darwin-rebuild", "home-manager"].includes(name)) {
     const kept = fs.readFileSync(snaps, "utf8").split("\\n").filter((l) => l && l !== args[1]);
     fs.writeFileSync(snaps, kept.map((l) => l + "\\n").join(""));
   }
+} else if (name === "nix" && args.includes("diff-closures")) {
+  if (env.NIX_DIFF_FILE) process.stdout.write(fs.readFileSync(env.NIX_DIFF_FILE, "utf8"));
+} else if (name === "nix" && args.includes("path-info")) {
+  const paths = args.filter((a) => a.startsWith("/"));
+  console.log(JSON.stringify(paths.map((p, i) => ({ path: p, closureSize: i === 0 ? 1048576 : 1153434 }))));
+} else if (name === "sudo") {
+  if (args[0] === "-n" && args[1] === "-l") {
+    if (env.SUDO_ASKS) {
+      console.error("sudo: a password is required");
+      process.exit(1);
+    }
+    console.log("/run/current-system/sw/bin/" + args[2]);
+  } else {
+    const rest = args.filter((a) => a !== "-n");
+    const r = require("node:child_process").spawnSync(rest[0], rest.slice(1), { stdio: "inherit" });
+    process.exit(r.status ?? 1);
+  }
 } else if (name === "hookcmd" && env.HOOK_EXIT) {
   process.exit(Number(env.HOOK_EXIT));
 }
@@ -66,7 +92,16 @@ export function makeFixture(
   const bin = join(root, ".standins");
   const cache = mkdtempSync(join(tmpdir(), "sm-apply-cache-"));
   mkdirSync(bin, { recursive: true });
-  for (const cmd of ["nixos-rebuild", "darwin-rebuild", "home-manager", "zfs", "hookcmd", "ssh"]) {
+  for (const cmd of [
+    "nixos-rebuild",
+    "darwin-rebuild",
+    "home-manager",
+    "zfs",
+    "hookcmd",
+    "ssh",
+    "nix",
+    "sudo",
+  ]) {
     writeFileSync(join(bin, cmd), STANDIN);
     chmodSync(join(bin, cmd), 0o755);
   }

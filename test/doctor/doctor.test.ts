@@ -264,3 +264,180 @@ describe("findAdapterImports", () => {
     );
   });
 });
+
+describe("doctor asks Nix", () => {
+  const NIX = ["--extra-experimental-features", "nix-command flakes"];
+  const SOURCE = "/nix/store/0k4i3h2g1f0e9d8c7b6a5z4y3x2w1v0u-source";
+  const files = (level: string, host: string) => [
+    "/nix/store/7x1l-source/nixos/modules/config/system-path.nix",
+    `${SOURCE}/setup-mac/nix/${level}.nix (setup-mac, host ${host})`,
+  ];
+  /** Answers of the stand-in nix, by exact argv: anything else fails the stand-in. */
+  function answers(s: Setup, a: { lockHash?: string; evo?: string[]; mac?: string[] | null }) {
+    const lock = readFileSync(join(s.dir, "setup-mac.lock.json"), "utf8");
+    const hash = createHash("sha256").update(lock).digest("hex");
+    const table: Record<string, { stdout?: string; stderr?: string; exit?: number }> = {
+      [JSON.stringify([...NIX, "flake", "metadata", "--json", "--no-write-lock-file", "."])]: {
+        stdout: JSON.stringify({ path: SOURCE, locked: {} }),
+      },
+      [JSON.stringify([
+        ...NIX,
+        "eval",
+        "--raw",
+        "--impure",
+        "--expr",
+        `let p = "${SOURCE}/setup-mac.lock.json"; in if builtins.pathExists p then builtins.hashFile "sha256" p else ""`,
+      ])]: { stdout: a.lockHash ?? hash },
+      [JSON.stringify([
+        ...NIX,
+        "eval",
+        "--json",
+        "--no-write-lock-file",
+        ".#nixosConfigurations.evo-x2.options.environment.systemPackages.files",
+      ])]: { stdout: JSON.stringify(a.evo ?? files("nixos", "evo-x2")) },
+      [JSON.stringify([
+        ...NIX,
+        "eval",
+        "--json",
+        "--no-write-lock-file",
+        ".#darwinConfigurations.macbook.options.environment.systemPackages.files",
+      ])]:
+        a.mac === null
+          ? {
+              stderr:
+                "error: unable to download 'https://github.com/nix-darwin/nix-darwin/archive/1a2b.tar.gz': Couldn't resolve host name (6)\n",
+              exit: 1,
+            }
+          : { stdout: JSON.stringify(a.mac ?? files("darwin", "macbook")) },
+    };
+    const file = join(s.dir, "..", "nix-answers.json");
+    writeFileSync(file, JSON.stringify(table));
+    return { NIX_ANSWERS: file, STANDIN_LOG: join(s.dir, "..", "calls.log") };
+  }
+  const evalLines = (stdout: string) => stdout.split("\n").filter((l) => /^\w+ +eval /.test(l));
+
+  it("sees the adapter in each host's evaluated configuration and this lock in the flake", async () => {
+    const s = setup();
+    const env = answers(s, {});
+    const r = await run(s, [], env);
+    expect(r.code).toBe(0);
+    expect(evalLines(r.stdout).map((l) => l.replace(/ +/g, " "))).toEqual([
+      expect.stringMatching(
+        /^ok eval Nix sees this setup-mac\.lock\.json \(sha256 [0-9a-f]{12}…\)$/,
+      ),
+      "ok eval Nix evaluates evo-x2 with the setup-mac adapter (.nixos)",
+      "ok eval Nix evaluates macbook with the setup-mac adapter (.darwin)",
+    ]);
+    expect(
+      calls(env.STANDIN_LOG).filter((c) => c[0] === "nix" && c[1] !== "--version"),
+    ).toHaveLength(4);
+  });
+
+  it("fails on a host that evaluates without its adapter, or with another host's, and on another lock", async () => {
+    const s = setup();
+    const env = answers(s, {
+      lockHash: "ab".repeat(32),
+      evo: ["/nix/store/7x1l-source/nixos/modules/config/system-path.nix"],
+      mac: files("darwin", "evo-x2"),
+    });
+    const r = await run(s, ["--json"], env);
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout) as DoctorResult;
+    expect(
+      json.findings.filter((f) => f.check === "eval").map((f) => [f.severity, f.message]),
+    ).toEqual([
+      [
+        "error",
+        expect.stringMatching(
+          /^the setup-mac\.lock\.json Nix sees is not the one on disk \(sha256 abababababab… against [0-9a-f]{12}…\): the flake reads another copy$/,
+        ),
+      ],
+      [
+        "error",
+        "Nix evaluates evo-x2 without the setup-mac adapter (.nixos): its programs are not applied",
+      ],
+      [
+        "error",
+        "macbook's configuration imports the adapter of evo-x2 instead of its own: it gets that host's programs",
+      ],
+    ]);
+  });
+
+  it("skips what does not evaluate here, without failing doctor", async () => {
+    const s = setup();
+    const env = answers(s, { mac: null });
+    const r = await run(s, [], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^info +eval +darwinConfigurations\.macbook does not evaluate here \(error: unable to download 'https:\/\/github\.com\/nix-darwin\/nix-darwin\/archive\/1a2b\.tar\.gz': Couldn't resolve host name \(6\)\); its import was checked by reading flake\.nix only$/m,
+    );
+    // A flake that does not evaluate at all: one note, and the checks left out.
+    const none = await run(s);
+    expect(none.code).toBe(0);
+    expect(evalLines(none.stdout)).toHaveLength(1);
+    expect(evalLines(none.stdout)[0]).toMatch(
+      /^info +eval +the flake does not evaluate here \(`nix flake metadata`: .*\); the checks by evaluation were skipped$/,
+    );
+  });
+});
+
+describe("doctor asks the real Nix", () => {
+  const hasNix = execFileSyncOk("nix", ["--version"]);
+  it.skipIf(!hasNix)(
+    "sees the lock only once git tracks it, and hashes the copy Nix evaluates",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "sm-doctor-nix-"));
+      temp.push(dir);
+      // A flake without inputs standing in for a host: its option lists the adapter's module the
+      // way the module system does (`files` of environment.systemPackages).
+      writeFileSync(
+        join(dir, "flake.nix"),
+        '{ outputs = { self }: { nixosConfigurations.box.options.environment.systemPackages.files = [ "${self}/setup-mac/nix/nixos.nix (setup-mac, host box)" ]; }; }\n',
+      );
+      writeFileSync(
+        join(dir, "setup-mac.jsonc"),
+        JSON.stringify({
+          hosts: { box: { platform: "nixos", system: "x86_64-linux", user: "lars", programs: {} } },
+        }),
+      );
+      writeFileSync(join(dir, "setup-mac.lock.json"), '{"version":1,"hosts":{}}\n');
+      const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "ignore" });
+      git("init", "-q");
+      git("add", "flake.nix", "setup-mac.jsonc");
+      const runner = new NodeProcessRunner({
+        baseEnv: { ...process.env, NIX_CONFIG: "build-users-group =" },
+      });
+      const evals = async () =>
+        (await doctor({ workspace: dir, runner, localHost: "box" })).findings
+          .filter((f) => f.check === "eval")
+          .map((f) => [f.severity, f.message]);
+      expect(await evals()).toEqual([
+        [
+          "error",
+          "the flake Nix evaluates has no setup-mac.lock.json (a flake sees only files git tracks), so every host fails to evaluate",
+        ],
+        ["ok", "Nix evaluates box with the setup-mac adapter (.nixos)"],
+      ]);
+      git("add", "setup-mac.lock.json");
+      // Edited after `git add`: Nix reads the work tree of tracked files, so it sees these bytes.
+      writeFileSync(join(dir, "setup-mac.lock.json"), '{"version":1,"hosts":{"box":{}}}\n');
+      const hash = createHash("sha256")
+        .update(readFileSync(join(dir, "setup-mac.lock.json")))
+        .digest("hex");
+      expect((await evals())[0]).toEqual([
+        "ok",
+        `Nix sees this setup-mac.lock.json (sha256 ${hash.slice(0, 12)}…)`,
+      ]);
+    },
+    60_000,
+  );
+});
+
+function execFileSyncOk(cmd: string, args: string[]): boolean {
+  try {
+    execFileSync(cmd, args, { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}

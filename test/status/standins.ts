@@ -24,6 +24,14 @@ if (name === "systemctl") {
   console.log(label + " = {\\n\\tstate = " + (env.LAUNCHD_STATE || "running") + "\\n}");
 } else if (name === "nix") {
   if (args[0] === "--version") { console.log("nix (Nix) " + (env.NIX_VERSION || "2.8.0")); process.exit(0); }
+  // NIX_ANSWERS: a JSON file of answers by exact argv (the evaluation checks); other argv fail.
+  if (env.NIX_ANSWERS && (args.includes("eval") || args.includes("metadata"))) {
+    const answer = JSON.parse(fs.readFileSync(env.NIX_ANSWERS, "utf8"))[JSON.stringify(args)];
+    if (!answer) { console.error("error: the stand-in has no answer for " + JSON.stringify(args)); process.exit(1); }
+    process.stdout.write(answer.stdout || "");
+    process.stderr.write(answer.stderr || "");
+    process.exit(answer.exit || 0);
+  }
   if (env.NIX_FAIL) { console.error("error: unable to download 'https://github.com/...': Couldn't resolve host name"); process.exit(1); }
   if (env.NIX_REJECT_INPUTS && args.includes("update") && args[args.length - 1] !== "update") {
     console.error("error: unexpected argument '" + args[args.length - 1] + "'"); process.exit(1);

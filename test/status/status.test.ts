@@ -109,7 +109,7 @@ describe("programs status on the bundled example", () => {
   beforeAll(async () => {
     s = setup();
     const applied = await cliAsync(
-      ["--workspace", s.dir, "--host", "evo-x2", "apply", "--yes"],
+      ["--workspace", s.dir, "--host", "evo-x2", "apply", "--yes", "--no-build"],
       s.env,
     );
     expect(applied.stderr + applied.stdout).toContain("Applied to evo-x2: generation 1");

@@ -1,5 +1,7 @@
 import { apply, type ApplyPlan } from "../../api/apply.js";
 import { summarizeChanges } from "../../apply/changes.js";
+import { summarizeClosure } from "../../apply/closure.js";
+import type { BuildPlan } from "../../api/plan-build.js";
 import { exitStatus } from "../../errors/exit.js";
 import type { CommandContext } from "../context.js";
 import type { Colors } from "../render.js";
@@ -13,12 +15,35 @@ export interface ApplyFlags {
   rollbackOnFailure?: boolean;
   snapshot?: boolean;
   restart?: boolean;
+  build?: boolean;
   timeout?: string;
   backupExt?: string;
   forceFile?: string[];
 }
 
+/** What the platform's build changes in the closure (`nix store diff-closures`), coloured. */
+export function printBuild(build: BuildPlan, c: Colors, out: (t: string) => void): void {
+  out(c.bold("Closure") + c.dim(` (${build.argv.join(" ")})`));
+  if (!build.closure) {
+    out(c.dim(`  ${build.closureNote ?? "no closure diff"}`));
+    return;
+  }
+  const lines = summarizeClosure(build.closure);
+  if (!lines.length) out("  no package changes");
+  for (const line of lines) {
+    const colour = line.startsWith("+")
+      ? c.green
+      : line.startsWith("-")
+        ? c.red
+        : line.startsWith("~")
+          ? c.yellow
+          : c.dim;
+    out("  " + colour(line));
+  }
+}
+
 export function printPlan(plan: ApplyPlan, c: Colors, out: (t: string) => void): void {
+  if (plan.build) printBuild(plan.build, c, out);
   const since = plan.since ? `since generation ${plan.since}` : "first apply";
   out(c.bold(`Plan for ${plan.host}`) + c.dim(` (${since})`));
   if (plan.changes.programs.length === 0)
@@ -88,6 +113,7 @@ export async function run(ctx: CommandContext, flags: ApplyFlags): Promise<void>
     rollbackOnFailure: flags.rollbackOnFailure,
     noSnapshot: flags.snapshot === false,
     noRestart: flags.restart === false,
+    build: flags.build !== false,
     ...(timeoutMs && timeoutMs > 0 ? { switchTimeoutMs: timeoutMs } : {}),
     onPlan: showPlan,
     confirm: interactive

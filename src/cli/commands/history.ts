@@ -1,3 +1,5 @@
+import { realpathSync } from "node:fs";
+import { resolve } from "node:path";
 import { summarizeChanges } from "../../apply/changes.js";
 import {
   diff as diffApi,
@@ -10,7 +12,7 @@ import { UsageError } from "../../errors/index.js";
 import type { CommandContext } from "../context.js";
 import { colors, formatDiagnostic, formatTime, table, toJson } from "../render.js";
 import { askYesNo } from "../prompt.js";
-import { printPlan } from "./apply.js";
+import { printBuild, printPlan } from "./apply.js";
 
 export async function generations(ctx: CommandContext): Promise<void> {
   const { globals, output } = ctx;
@@ -47,17 +49,36 @@ export async function generations(ctx: CommandContext): Promise<void> {
   output.out(table(["GEN", "HOST", "TIME", "KIND", "CHANGES"], rows, c));
 }
 
-export async function diff(ctx: CommandContext, opts: { from?: string }): Promise<void> {
+export async function diff(
+  ctx: CommandContext,
+  opts: { from?: string; build?: boolean; against?: string },
+): Promise<void> {
   const { globals, output } = ctx;
   const from = opts.from === undefined ? undefined : Number(opts.from);
   if (from !== undefined && !Number.isInteger(from))
     throw new UsageError(`--from takes a generation number, not \`${opts.from}\``);
-  const result = await diffApi({ workspace: globals.workspace, host: globals.host?.[0], from });
+  if (opts.against && !opts.build) throw new UsageError("--against needs --build");
+  const against = opts.against ? resolve(opts.against) : undefined;
+  const c = colors(output);
+  const interrupt = new AbortController();
+  const onSigint = () => interrupt.abort();
+  if (opts.build) process.once("SIGINT", onSigint);
+  const result = await diffApi({
+    workspace: globals.workspace,
+    host: globals.host?.[0],
+    from,
+    build: opts.build,
+    ...(against ? { currentGeneration: () => realpathIfThere(against) } : {}),
+    signal: interrupt.signal,
+    onOutput: (chunk) => {
+      if (!globals.json) process.stderr.write(output.tty ? c.dim(chunk) : chunk);
+    },
+  }).finally(() => process.off("SIGINT", onSigint));
   if (globals.json) {
     output.out(toJson(result));
     return;
   }
-  const c = colors(output);
+  if (result.build) printBuild(result.build, c, output.out);
   output.out(
     c.bold(`${result.host}: `) +
       (result.from ? `against generation ${result.from}` : "nothing applied yet"),
@@ -146,4 +167,13 @@ export async function rollbackCommand(
           )
         : c.dim("dry run: nothing was changed"),
     );
+}
+
+/** The store path a profile link points to; the path itself when it is not there (Nix says why). */
+function realpathIfThere(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
