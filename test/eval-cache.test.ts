@@ -142,7 +142,10 @@ describe("evaluation cache: an edit is never served stale", () => {
     // another lock entry.
     const path = programsPath(workspaceCacheDir(realRoot(root), cache)!);
     const file = deserialize(readFileSync(path)) as {
-      entries: Record<string, Record<string, [string, { home: { env: { A: { value: string } } } }]>>;
+      entries: Record<
+        string,
+        Record<string, [string, { home: { env: { A: { value: string } } } }]>
+      >;
     };
     file.entries.h!.a![1].home.env.A.value = "from-another-build";
     writeFileSync(path, serialize(file));
@@ -213,4 +216,3 @@ describe("evaluation cache: damage is harmless", () => {
     expect(second.ws.diagnostics).toEqual([]);
   });
 });
-

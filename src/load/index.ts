@@ -180,7 +180,8 @@ export async function loadWorkspace(
       const previous = cacheDir ? readProgramEntries(cacheDir, version) : {};
       if (reused) {
         response = reused;
-        for (const { index } of response.programs) timings.cache.set(discovered[index]!.file, "hit");
+        for (const { index } of response.programs)
+          timings.cache.set(discovered[index]!.file, "hit");
       } else {
         isolate ??= new Isolate(limits);
         const outcome = await timings.span("isolate", () =>
