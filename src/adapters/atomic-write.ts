@@ -85,7 +85,7 @@ export async function sweepTempFiles(
  * Writes a cache file: a temp file beside it renamed into place, so a reader never sees half of
  * it. No fsync: a cache that is lost is only rebuilt. Throws when the folder is not writable.
  */
-export function writeCacheFile(path: string, data: string): void {
+export function writeCacheFile(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, path);

@@ -15,6 +15,11 @@ class Timings {
   readonly spans: Span[] = [];
   /** Per module: total ms spent in its code (loading, `config`, `contributes`, `overrides`). */
   readonly modules = new Map<string, number>();
+  /**
+   * Per module: whether its evaluated output came from the evaluation cache ("hit") or its code
+   * ran for it ("miss"); absent for a module that was not evaluated on any host.
+   */
+  readonly cache = new Map<string, "hit" | "miss">();
 
   /** Times `fn` as one stage when enabled. */
   async span<T>(name: string, fn: () => Promise<T> | T): Promise<T> {

@@ -9,6 +9,7 @@ import type { DiscoveredModule } from "../load/discover.js";
 import type { ProgramFacts } from "../load/instantiate.js";
 import type { Evaluation } from "../plan/evaluate.js";
 import type { Span } from "../adapters/timings.js";
+import type { ProgramLock } from "../emit/lock-types.js";
 
 /** Indexes into the shared `Int32Array`. */
 export const SLOT = {
@@ -55,7 +56,26 @@ export interface IsolateRequest {
   optionSchemas: string[];
   cached?: CachedBundle;
   timings: boolean;
+  /** Earlier lock entries to reuse (decision 0027); absent: evaluate every program. */
+  memo?: MemoRequest;
   state: SharedArrayBuffer;
+}
+
+/** Per host, per program: the memo key and the lock entry it was made with. */
+export type MemoEntries = Record<string, Record<string, [key: string, lock: ProgramLock]>>;
+
+export interface MemoRequest {
+  version: string;
+  /** Per module file: the hash of its bytes and its helpers'. */
+  code: Record<string, string>;
+  entries: MemoEntries;
+}
+
+export interface MemoResponse {
+  /** The entries of the evaluated hosts, as they are now (reused and new). */
+  entries: MemoEntries;
+  /** Per module file: whether its lock entries came from the memo (on every host it is on). */
+  cache: Record<string, "hit" | "miss">;
 }
 
 /** Something module code wrote to stdout or stderr. */
@@ -75,6 +95,7 @@ export type IsolateResponse =
       optionSchemas: Record<string, Record<string, unknown>>;
       output: ModuleOutput[];
       timings?: { spans: Span[]; modules: [string, number][] };
+      memo?: MemoResponse;
     }
   /** The bundle itself would not import (a corrupt cache file): bundle again and retry. */
   | { kind: "import-failed"; message: string };

@@ -16,9 +16,9 @@ import { cachedArtifact } from "../load/artifacts.js";
 import { API_GLOBAL, importBundle, moduleRequire, REQUIRE_GLOBAL } from "../load/bundle.js";
 import { parseConfig } from "../load/config.js";
 import { instantiateModules, programFacts, wrapFunctions } from "../load/instantiate.js";
-import type { Evaluation, HostEvaluation, ProgramSource } from "../plan/evaluate.js";
+import type { Evaluation, HostEvaluation, ProgramMemo, ProgramSource } from "../plan/evaluate.js";
 import { evaluateHost } from "../plan/evaluate.js";
-import type { IsolateRequest, IsolateResponse, ModuleOutput } from "./protocol.js";
+import type { IsolateRequest, IsolateResponse, MemoResponse, ModuleOutput } from "./protocol.js";
 import { PHASES, phaseIndex, SLOT } from "./protocol.js";
 
 const port = parentPort;
@@ -109,8 +109,27 @@ async function run(request: IsolateRequest): Promise<IsolateResponse> {
   const parsed = parseConfig(request.configText, request.configFile);
   const hosts = new Map<string, HostEvaluation>();
   const evalDiagnostics: Diagnostic[] = [];
+  const memoOut: MemoResponse | undefined = request.memo && { entries: {}, cache: {} };
+  const memo: ProgramMemo | undefined = request.memo && {
+    version: request.memo.version,
+    code: (file) => request.memo!.code[file],
+    get: (host, name, key) => {
+      const entry = request.memo!.entries[host]?.[name];
+      const file = programs.get(name)?.file;
+      if (!entry || entry[0] !== key) {
+        if (file) memoOut!.cache[file] = "miss";
+        return undefined;
+      }
+      (memoOut!.entries[host] ??= {})[name] = entry;
+      if (file) memoOut!.cache[file] ??= "hit";
+      return entry[1];
+    },
+    set: (host, name, key, lock) => {
+      (memoOut!.entries[host] ??= {})[name] = [key, lock];
+    },
+  };
   if (parsed.ok) {
-    const input = { config: parsed.doc, programs };
+    const input = { config: parsed.doc, programs, ...(memo ? { memo } : {}) };
     await timings.span(
       `evaluate ${request.hosts.length} host${request.hosts.length === 1 ? "" : "s"}`,
       () => {
@@ -148,6 +167,14 @@ async function run(request: IsolateRequest): Promise<IsolateResponse> {
         })) as Record<string, unknown>;
   }
 
+  if (memoOut) {
+    // A module that writes output is evaluated every time, so its output is reported every time.
+    const noisy = new Set(output.map((o) => o.file));
+    for (const entries of Object.values(memoOut.entries))
+      for (const name of Object.keys(entries))
+        if (noisy.has(programs.get(name)?.file ?? "")) delete entries[name];
+    for (const host of request.hosts) memoOut.entries[host] ??= {};
+  }
   const diagnostics = [...instantiated.diagnostics, ...outputDiagnostics(output)];
   return {
     kind: "done",
@@ -163,6 +190,7 @@ async function run(request: IsolateRequest): Promise<IsolateResponse> {
     ...(timings.enabled
       ? { timings: { spans: timings.spans, modules: [...timings.modules] } }
       : {}),
+    ...(memoOut ? { memo: memoOut } : {}),
   };
 }
 

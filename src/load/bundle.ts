@@ -29,7 +29,7 @@ import { sha256 } from "../emit/hash.js";
 import * as apiSurface from "../api-surface.js";
 
 /** Bumped whenever the bundle's shape changes, so old caches are never read. */
-const BUNDLE_FORMAT = 3;
+const BUNDLE_FORMAT = 4;
 
 export const API_GLOBAL = "setup-mac.api";
 /** Where the isolate puts the `require` a bundle uses for Node built-ins (see `moduleRequire`). */
@@ -81,6 +81,12 @@ export interface BundleResult {
   cache: "hit" | "miss" | "off";
   /** Where the bundle lives in the cache, when it came from or went into it. */
   cached?: CachedBundle;
+  /**
+   * Per module file: a hash of its bytes and of every helper file it imports, directly or not
+   * (the evaluation cache's key for its code). Missing for a module when one of them could not
+   * be hashed.
+   */
+  closures: Map<string, string>;
 }
 
 /** A bundle in the load cache: its folder and file name (the name is its content key). */
@@ -95,6 +101,8 @@ interface Manifest {
   modules: string[];
   /** Every file the bundle was built from (modules and their helpers) → sha256. */
   inputs: Record<string, string>;
+  /** Per module: the helper files it imports, directly or not, sorted. */
+  deps: Record<string, string[]>;
   bundle: string;
 }
 
@@ -155,7 +163,7 @@ export function validCachedBundle(
   cacheDir: string,
   files: readonly string[],
   hashes: ReadonlyMap<string, string>,
-): CachedBundle | undefined {
+): (CachedBundle & { inputs: Record<string, string>; deps: Record<string, string[]> }) | undefined {
   let manifest: Manifest;
   try {
     manifest = JSON.parse(readFileSync(join(cacheDir, "manifest.json"), "utf8")) as Manifest;
@@ -179,7 +187,8 @@ export function validCachedBundle(
     }
   }
   if (!existsSync(join(cacheDir, manifest.bundle))) return undefined;
-  return { dir: cacheDir, bundle: manifest.bundle };
+  if (typeof manifest.deps !== "object" || manifest.deps === null) return undefined;
+  return { dir: cacheDir, bundle: manifest.bundle, inputs: manifest.inputs, deps: manifest.deps };
 }
 
 /** sha256 of every module file, by workspace-relative path (empty when one cannot be read). */
@@ -202,28 +211,31 @@ export async function bundleModules(
   const cacheDir = workspaceCacheDir(absRoot, options.cacheDir);
 
   if (cacheDir) {
-    const cached = validCachedBundle(absRoot, cacheDir, files, hashes);
-    if (cached)
+    const valid = validCachedBundle(absRoot, cacheDir, files, hashes);
+    if (valid)
       return {
-        source: { path: join(cached.dir, cached.bundle) },
+        source: { path: join(valid.dir, valid.bundle) },
         hashes,
         diagnostics: [],
         cache: "hit",
-        cached,
+        cached: { dir: valid.dir, bundle: valid.bundle },
+        closures: moduleClosures(files, valid.deps, new Map(Object.entries(valid.inputs))),
       };
   }
 
   const built = await build(absRoot, modules);
-  if (built.code === undefined) return { hashes, diagnostics: built.diagnostics, cache: "miss" };
+  if (built.code === undefined)
+    return { hashes, diagnostics: built.diagnostics, cache: "miss", closures: new Map() };
+  // Module files keep the hashes taken before bundling: if one changed while esbuild read it,
+  // the manifest holds the older hash and the next load rebuilds (hashing again afterwards
+  // could record the new bytes next to a bundle of the old). Helpers are hashed here.
+  const inputHashes = readHashes(absRoot, built.inputs, hashes);
+  const closures = inputHashes ? moduleClosures(files, built.deps, inputHashes) : new Map();
 
   let cache: BundleResult["cache"] = "off";
   let cached: CachedBundle | undefined;
   let source: BundleSource | undefined;
   if (cacheDir) {
-    // Module files keep the hashes taken before bundling: if one changed while esbuild read it,
-    // the manifest holds the older hash and the next load rebuilds (hashing again afterwards
-    // could record the new bytes next to a bundle of the old). Helpers are hashed here.
-    const inputHashes = readHashes(absRoot, built.inputs, hashes);
     if (inputHashes) {
       const key = sha256(
         JSON.stringify([BUNDLE_FORMAT, [...inputHashes].sort(), built.code.length]) + built.code,
@@ -237,6 +249,7 @@ export async function bundleModules(
           esbuild: built.esbuildVersion,
           modules: files,
           inputs: Object.fromEntries(inputHashes),
+          deps: built.deps,
           bundle: bundleName,
         };
         writeCacheFile(join(cacheDir, "manifest.json"), JSON.stringify(manifest));
@@ -251,7 +264,29 @@ export async function bundleModules(
     }
   }
   source ??= { code: built.code };
-  return { source, hashes, diagnostics: built.diagnostics, cache, ...(cached ? { cached } : {}) };
+  return {
+    source,
+    hashes,
+    diagnostics: built.diagnostics,
+    cache,
+    ...(cached ? { cached } : {}),
+    closures,
+  };
+}
+
+/** Each module's code hash: its bytes and its helpers' (see `BundleResult.closures`). */
+function moduleClosures(
+  files: readonly string[],
+  deps: Record<string, string[]>,
+  hashes: ReadonlyMap<string, string>,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const file of files) {
+    const parts = [file, ...(deps[file] ?? [])].map((f) => [f, hashes.get(f)]);
+    if (parts.some(([, h]) => h === undefined)) continue;
+    out.set(file, sha256(JSON.stringify(parts)));
+  }
+  return out;
 }
 
 /**
@@ -352,7 +387,13 @@ function writeShim(): string | undefined {
 async function build(
   root: string,
   modules: readonly DiscoveredModule[],
-): Promise<{ code?: string; inputs: string[]; diagnostics: Diagnostic[]; esbuildVersion: string }> {
+): Promise<{
+  code?: string;
+  inputs: string[];
+  deps: Record<string, string[]>;
+  diagnostics: Diagnostic[];
+  esbuildVersion: string;
+}> {
   const esbuild = await import("esbuild");
   const moduleSet = new Set(modules.map((m) => m.file));
   const entry =
@@ -424,6 +465,7 @@ async function build(
     return {
       code: diagnostics.length ? undefined : code,
       inputs: inputs.map(toPosix),
+      deps: helperClosures(result.metafile.inputs, moduleSet, new Set(inputs)),
       diagnostics,
       esbuildVersion: esbuild.version,
     };
@@ -449,7 +491,7 @@ async function build(
         }),
       );
     }
-    return { inputs: [], diagnostics, esbuildVersion: esbuild.version };
+    return { inputs: [], deps: {}, diagnostics, esbuildVersion: esbuild.version };
   }
 }
 
@@ -469,6 +511,29 @@ export function moduleRequire(): (id: string) => unknown {
     );
     throw error;
   };
+}
+
+/** Per module: every input file it reaches through its imports (not itself), sorted. */
+function helperClosures(
+  inputs: Record<string, { imports: { path: string; external?: boolean }[] }>,
+  modules: ReadonlySet<string>,
+  files: ReadonlySet<string>,
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const mod of modules) {
+    const seen = new Set<string>([mod]);
+    const todo = [mod];
+    while (todo.length) {
+      for (const imp of inputs[todo.pop()!]?.imports ?? []) {
+        if (imp.external || !files.has(imp.path) || seen.has(imp.path)) continue;
+        seen.add(imp.path);
+        todo.push(imp.path);
+      }
+    }
+    seen.delete(mod);
+    out[toPosix(mod)] = [...seen].map(toPosix).sort();
+  }
+  return out;
 }
 
 function toPosix(p: string): string {

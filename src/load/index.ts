@@ -11,9 +11,15 @@ import { diagnostic, SetupMacError } from "../errors/index.js";
 import type { EvaluationLimits } from "../isolate/run.js";
 import { commandLineLimits, DEFAULT_LIMITS, Isolate } from "../isolate/run.js";
 import type { Evaluation } from "../plan/evaluate.js";
+import { BUILD_ID } from "../version.js";
+import { sha256 } from "../emit/hash.js";
+import type { IsolateResponse } from "../isolate/protocol.js";
+import { hasRun, readProgramEntries, readRun, storeEvaluation } from "./eval-cache.js";
 import {
   bundleModules,
+  realRoot,
   removeCachedBundle,
+  workspaceCacheDir,
   type BundleResult,
   type CachedBundle,
 } from "./bundle.js";
@@ -61,6 +67,8 @@ export interface LoadOptions {
   configText?: string;
   /** Limits for module code (default: the config's `evaluation`, then `DEFAULT_LIMITS`). */
   limits?: Partial<EvaluationLimits>;
+  /** The build the evaluation cache is keyed on (default: this one; tests pass another). */
+  buildId?: string;
 }
 
 /** What to compute in the isolate besides loading the modules. */
@@ -126,10 +134,20 @@ export async function loadWorkspace(
   options: LoadOptions & LoadWants = {},
 ): Promise<Workspace> {
   const config = await timings.span("read config", () => readConfig(root, options.configText));
-  // The isolate boots while the modules are found and bundled.
-  let isolate = new Isolate(evaluationLimits(config, options.limits));
+  const limits = evaluationLimits(config, options.limits);
+  const hosts = [...(options.hosts?.(config) ?? [])];
+  const wants = {
+    hosts,
+    schema: options.schema ?? false,
+    optionSchemas: [...(options.optionSchemas ?? [])],
+  };
+  const version = options.buildId ?? BUILD_ID;
+  const cacheDir = workspaceCacheDir(realRoot(root), options.cacheDir);
+  // The isolate boots while the modules are found and bundled, unless the last answer for these
+  // wants is likely to be reused (then it starts only if it is not).
+  let isolate: Isolate | undefined =
+    cacheDir && hasRun(cacheDir, wants) ? undefined : new Isolate(limits);
   try {
-    const hosts = [...(options.hosts?.(config) ?? [])];
     const discovered = await timings.span("discover modules", () => discoverModules(root));
     for (let attempt = 0; ; attempt++) {
       const bundle = await timings.span(`bundle ${discovered.length} modules`, () =>
@@ -145,35 +163,84 @@ export async function loadWorkspace(
         optionSchemas: {},
       };
       if (!bundle.source) return base;
-      const outcome = await timings.span("isolate", () =>
-        isolate.run({
-          root,
-          source: bundle.source!,
-          modules: discovered,
-          hashes: Object.fromEntries(bundle.hashes),
-          configText: config.text,
-          configFile: config.file,
-          hosts,
-          schema: options.schema ?? false,
-          optionSchemas: [...(options.optionSchemas ?? [])],
-          ...(bundle.cached ? { cached: bundle.cached } : {}),
-          timings: timings.enabled,
-        }),
-      );
-      if (!outcome.ok && "importFailed" in outcome) {
-        // A cached bundle that does not import (truncated, edited): drop it and bundle again.
-        if (attempt === 0 && bundle.cached) {
-          removeCachedBundle(bundle.cached);
-          isolate = new Isolate(evaluationLimits(config, options.limits));
-          continue;
+      const runKey = bundle.cached
+        ? sha256(
+            JSON.stringify([
+              version,
+              bundle.cached.bundle,
+              discovered.map((m) => [m.file, m.category]),
+              config.file,
+              config.text,
+            ]),
+          )
+        : undefined;
+      const reused =
+        cacheDir && runKey !== undefined ? readRun(cacheDir, wants, runKey) : undefined;
+      let response: Extract<IsolateResponse, { kind: "done" }>;
+      const previous = cacheDir ? readProgramEntries(cacheDir, version) : {};
+      if (reused) {
+        response = reused;
+        for (const { index } of response.programs)
+          timings.cache.set(discovered[index]!.file, "hit");
+      } else {
+        isolate ??= new Isolate(limits);
+        const outcome = await timings.span("isolate", () =>
+          isolate!.run({
+            root,
+            source: bundle.source!,
+            modules: discovered,
+            hashes: Object.fromEntries(bundle.hashes),
+            configText: config.text,
+            configFile: config.file,
+            ...wants,
+            ...(bundle.cached ? { cached: bundle.cached } : {}),
+            timings: timings.enabled,
+            ...(cacheDir
+              ? {
+                  memo: {
+                    version,
+                    code: Object.fromEntries(bundle.closures),
+                    entries: Object.fromEntries(hosts.map((h) => [h, previous[h] ?? {}])),
+                  },
+                }
+              : {}),
+          }),
+        );
+        if (!outcome.ok && "importFailed" in outcome) {
+          // A cached bundle that does not import (truncated, edited): drop it and bundle again.
+          if (attempt === 0 && bundle.cached) {
+            removeCachedBundle(bundle.cached);
+            isolate = new Isolate(limits);
+            continue;
+          }
+          throw new Error(`the modules' bundle does not import: ${outcome.importFailed}`);
         }
-        throw new Error(`the modules' bundle does not import: ${outcome.importFailed}`);
-      }
-      if (!outcome.ok) return { ...base, diagnostics: [...base.diagnostics, outcome.diagnostic] };
-      const { response } = outcome;
-      if (response.timings) {
-        timings.spans.push(...response.timings.spans);
-        for (const [file, ms] of response.timings.modules) timings.addModule(file, ms);
+        if (!outcome.ok) return { ...base, diagnostics: [...base.diagnostics, outcome.diagnostic] };
+        response = outcome.response;
+        if (response.timings) {
+          timings.spans.push(...response.timings.spans);
+          for (const [file, ms] of response.timings.modules) timings.addModule(file, ms);
+        }
+        for (const [file, hit] of Object.entries(response.memo?.cache ?? {}))
+          timings.cache.set(file, hit);
+        if (cacheDir) {
+          const changed =
+            response.memo !== undefined &&
+            (Object.values(response.memo.cache).includes("miss") ||
+              hosts.some(
+                (h) =>
+                  Object.keys(response.memo!.entries[h] ?? {}).length !==
+                  Object.keys(previous[h] ?? {}).length,
+              ));
+          const warning = storeEvaluation(
+            cacheDir,
+            version,
+            previous,
+            changed ? response.memo!.entries : undefined,
+            runKey !== undefined ? { wants, key: runKey, response } : undefined,
+          );
+          if (warning) base.diagnostics.push(warning);
+        }
       }
       for (const { facts, index } of response.programs) {
         const mod = discovered[index]!;
@@ -194,6 +261,6 @@ export async function loadWorkspace(
       };
     }
   } finally {
-    isolate.stop();
+    isolate?.stop();
   }
 }

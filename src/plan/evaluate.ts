@@ -21,6 +21,7 @@ import { buildProgramLock, checkHostCollisions } from "./contribution.js";
 import type { TypeIssue } from "./definitions.js";
 import { checkDefinitions } from "./definitions.js";
 import { describeError, snapshot } from "./snapshot.js";
+import { sha256 } from "../emit/hash.js";
 
 /** A program as evaluation sees it (the loader's `LoadedProgram` fits). */
 export interface ProgramSource {
@@ -33,6 +34,69 @@ export interface ProgramSource {
 export interface EvaluateInput {
   config: Pick<ConfigDocument, "file" | "text" | "tree" | "config">;
   programs: ReadonlyMap<string, ProgramSource>;
+  /** Earlier programs' lock entries, reused when every input of their `config` is the same. */
+  memo?: ProgramMemo;
+}
+
+/**
+ * A store of programs' lock entries by a key of everything their `config` (and platform
+ * override) can see (decision 0027): the module's code and helpers, setup-mac's build, the host,
+ * the enabled set, why the program is on, and its resolved options (which already hold the
+ * config's values, the option defaults and every contribution it receives).
+ */
+export interface ProgramMemo {
+  /** setup-mac's exact build: another build may turn the same results into other entries. */
+  version: string;
+  /** The hash of a module file and every helper it imports; undefined: never reuse. */
+  code(file: string): string | undefined;
+  get(host: string, name: string, key: string): ProgramLock | undefined;
+  set(host: string, name: string, key: string, lock: ProgramLock): void;
+}
+
+/** Key material as text, or undefined for a value that has no faithful text (a function). */
+function keyText(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value, (_k, v: unknown) => {
+      if (v === undefined) return "\u0000undefined";
+      if (typeof v === "bigint") return `\u0000bigint:${v}`;
+      if (typeof v === "number" && !Number.isFinite(v)) return `\u0000number:${v}`;
+      if (typeof v === "function" || typeof v === "symbol") throw new Error("not data");
+      return v;
+    });
+  } catch {
+    return undefined;
+  }
+}
+
+/** The memo key of one program on one host, or undefined when it must be evaluated. */
+export function programMemoKey(
+  memo: ProgramMemo,
+  parts: {
+    hostDigest: string;
+    name: string;
+    source: ProgramSource;
+    enabledBy: EnabledBy;
+    options: Record<string, unknown>;
+  },
+): string | undefined {
+  const code = memo.code(parts.source.file);
+  if (code === undefined) return undefined;
+  const options = keyText(parts.options);
+  const why = keyText(parts.enabledBy);
+  if (options === undefined || why === undefined) return undefined;
+  return sha256(
+    JSON.stringify([
+      memo.version,
+      parts.hostDigest,
+      parts.name,
+      parts.source.file,
+      parts.source.category,
+      parts.source.sha256,
+      code,
+      why,
+      options,
+    ]),
+  );
 }
 
 /** Resolved options of one program on one host, with where each value came from. */
@@ -165,8 +229,26 @@ export function evaluateHost(input: EvaluateInput, host: string): HostEvaluation
   if (diagnostics.length) return result;
 
   const programLocks: Record<string, ProgramLock> = {};
+  const { memo } = input;
+  // What every program on this host sees alike: the host's facts and which programs are on.
+  const hostDigest = memo ? sha256(JSON.stringify([info, [...enabled.keys()].sort()])) : "";
   for (const name of resolution.order) {
     const source = programs.get(name)!;
+    const key =
+      memo &&
+      programMemoKey(memo, {
+        hostDigest,
+        name,
+        source,
+        enabledBy: enabled.get(name)!,
+        options: options.get(name)?.value ?? {},
+      });
+    const reused = key === undefined ? undefined : memo!.get(host, name, key);
+    if (reused) {
+      programLocks[name] = reused;
+      continue;
+    }
+    const before = diagnostics.length;
     const lock = buildProgramLock({
       name,
       source,
@@ -176,6 +258,9 @@ export function evaluateHost(input: EvaluateInput, host: string): HostEvaluation
       diagnostics,
     });
     if (lock) programLocks[name] = lock;
+    // Only a clean result is kept: a problem is reported again at every evaluation.
+    if (lock && key !== undefined && diagnostics.length === before)
+      memo!.set(host, name, key, lock);
   }
   if (diagnostics.length) return result;
   checkHostCollisions(info, programLocks, resolution.order, programs, diagnostics);

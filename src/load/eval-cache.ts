@@ -1,0 +1,119 @@
+/**
+ * The evaluation cache (decision 0027), in the workspace's folder of the load cache:
+ *
+ * - `eval/programs.bin`: per host, per program, the lock entry its `config` made and the key of
+ *   everything that `config` could see. The isolate reuses an entry whose key is unchanged and
+ *   runs the module's `config` only for the others.
+ * - `eval/run-<wants>.bin`: the isolate's whole answer for the last load with these wants, keyed
+ *   by the exact bundle (every module and helper byte), the config's text, the hosts asked for
+ *   and setup-mac's build. When it matches, no module code runs and the isolate is not started.
+ *
+ * Entries are v8-serialized (Maps and Sets survive) and written atomically. A missing, corrupt,
+ * foreign or unwritable file only means evaluating again; an unwritable cache warns once.
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { deserialize, serialize } from "node:v8";
+import { writeCacheFile } from "../adapters/atomic-write.js";
+import type { Diagnostic } from "../errors/index.js";
+import { diagnostic } from "../errors/index.js";
+import { sha256 } from "../emit/hash.js";
+import type { IsolateResponse, MemoEntries } from "../isolate/protocol.js";
+
+/** Bumped whenever an entry's shape changes, so old entries are never read. */
+const EVAL_CACHE_FORMAT = 1;
+
+type Done = Extract<IsolateResponse, { kind: "done" }>;
+
+interface ProgramsFile {
+  format: number;
+  version: string;
+  entries: MemoEntries;
+}
+
+interface RunFile {
+  format: number;
+  key: string;
+  response: Done;
+}
+
+export const programsPath = (dir: string) => join(dir, "eval", "programs.bin");
+export const runPath = (dir: string, wants: unknown) =>
+  join(dir, "eval", `run-${sha256(JSON.stringify(wants)).slice(0, 16)}.bin`);
+
+function read(path: string): unknown {
+  try {
+    return deserialize(readFileSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The programs' entries written by this build, or none. */
+export function readProgramEntries(dir: string, version: string): MemoEntries {
+  const file = read(programsPath(dir));
+  if (!isRecord(file) || file.format !== EVAL_CACHE_FORMAT || file.version !== version) return {};
+  return isRecord(file.entries) ? (file.entries as MemoEntries) : {};
+}
+
+/** The isolate's last answer for these wants, when its key is `key`. */
+export function readRun(dir: string, wants: unknown, key: string): Done | undefined {
+  const file = read(runPath(dir, wants));
+  if (!isRecord(file) || file.format !== EVAL_CACHE_FORMAT || file.key !== key) return undefined;
+  const response = file.response as Done | undefined;
+  return isRecord(response) && response.kind === "done" ? response : undefined;
+}
+
+/** Whether an answer for these wants was stored (so the isolate may well not be needed). */
+export function hasRun(dir: string, wants: unknown): boolean {
+  return existsSync(runPath(dir, wants));
+}
+
+let warned = false;
+
+/** Writes what this load evaluated; returns a warning the first time the cache is unwritable. */
+export function storeEvaluation(
+  dir: string,
+  version: string,
+  previous: MemoEntries,
+  fresh: MemoEntries | undefined,
+  run: { wants: unknown; key: string; response: Done } | undefined,
+): Diagnostic | undefined {
+  try {
+    mkdirSync(join(dir, "eval"), { recursive: true });
+    if (fresh) {
+      // Hosts not evaluated this time keep their entries.
+      const file: ProgramsFile = {
+        format: EVAL_CACHE_FORMAT,
+        version,
+        entries: { ...previous, ...fresh },
+      };
+      writeCacheFile(programsPath(dir), serialize(file));
+    }
+    if (run) {
+      const { timings: _t, memo: _m, ...response } = run.response;
+      const file: RunFile = { format: EVAL_CACHE_FORMAT, key: run.key, response };
+      writeCacheFile(runPath(dir, run.wants), serialize(file));
+    }
+    return undefined;
+  } catch (error) {
+    if (warned) return undefined;
+    warned = true;
+    return diagnostic(
+      "cache-unwritable",
+      `cannot write the evaluation cache in ${dir}: ${(error as Error).message}`,
+      {
+        severity: "warning",
+        hint: "every module is evaluated each time until it is writable; point SETUP_MAC_CACHE_DIR at a writable folder",
+      },
+    );
+  }
+}
+
+/** For tests: warn again. */
+export function resetCacheWarning(): void {
+  warned = false;
+}
