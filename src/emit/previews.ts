@@ -44,6 +44,20 @@ export class PreviewError extends Error {
  * `useUserPackages`) for the home level. The deployed units name the package's store path
  * instead, which is only known once Nix has evaluated it.
  */
+/**
+ * The default resolver: the store path the adapters write (`${pkgs.<pkg>}/bin/<bin>`), with the
+ * part only Nix knows — the hash and the version — shown as `...`:
+ * `/nix/store/...-<last segment of the attribute>/bin/<bin>`. Compare a deployed file by masking
+ * its store paths the same way (`maskStorePaths`, decision 0025).
+ */
+export const storeArgResolver: PreviewArgResolver = (arg) =>
+  `/nix/store/...-${arg.pkg.split(".").at(-1) ?? arg.pkg}/bin/${arg.bin}`;
+
+/** Store paths as previews show them: `/nix/store/<hash>-` becomes `/nix/store/...-`. */
+export function maskStorePaths(text: string): string {
+  return text.replace(/\/nix\/store\/[0-9a-df-np-sv-z]{32}-/g, "/nix/store/...-");
+}
+
 export const profileArgResolver: PreviewArgResolver = (arg, site) =>
   site.level === "system"
     ? `/run/current-system/sw/bin/${arg.bin}`
@@ -54,7 +68,7 @@ const LEVELS = ["system", "home"] as const;
 /** Render every host's previews: `<host>/systemd/…`, `<host>/launchd/…`, `<host>/files/…`, scripts. */
 export function renderPreviews(
   lock: Lock,
-  resolveArg: PreviewArgResolver = profileArgResolver,
+  resolveArg: PreviewArgResolver = storeArgResolver,
 ): Map<string, string> {
   const out = new Map<string, string>();
   const put = (path: string, text: string): void => {
