@@ -223,7 +223,9 @@ export async function loadWorkspace(
         }
         for (const [file, hit] of Object.entries(response.memo?.cache ?? {}))
           timings.cache.set(file, hit);
-        if (cacheDir) {
+        // With the bundle cache off (its folder cannot be made) the load already said nothing more
+        // is cached; the evaluation cache stays quiet too.
+        if (cacheDir && bundle.cache !== "off") {
           const changed =
             response.memo !== undefined &&
             (Object.values(response.memo.cache).includes("miss") ||

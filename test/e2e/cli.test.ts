@@ -144,7 +144,9 @@ describe("programs config --defaults", () => {
 describe("--timings", () => {
   it("reports the stages and the slowest modules on stderr, leaving stdout as it was", () => {
     const plain = cli(["--workspace", EXAMPLE, "check"], { env });
-    const timed = cli(["--workspace", EXAMPLE, "--timings", "check"], { env });
+    // A cache of its own, so that every stage runs (a warm run reuses the whole answer).
+    const cold = { SETUP_MAC_CACHE_DIR: mkdtempSync(join(tmpdir(), "sm-timings-")) };
+    const timed = cli(["--workspace", EXAMPLE, "--timings", "check"], { env: cold });
     expect(timed.code).toBe(0);
     expect(timed.stdout).toBe(plain.stdout);
     expect(timed.stderr).toMatch(/^timings\n/);
@@ -160,6 +162,13 @@ describe("--timings", () => {
     expect(timed.stderr).toMatch(
       /^module code: \d+ ms in 21 modules; slowest:\n +[\d.]+ ms {2}programs\/[a-z]+\/[a-z-]+\.ts$/m,
     );
+    expect(timed.stderr).toMatch(/^evaluation cache: 0 of 20 modules served from it, 20 ran$/m);
+
+    const warm = cli(["--workspace", EXAMPLE, "--timings", "check"], { env: cold });
+    expect(warm.stdout).toBe(plain.stdout);
+    expect(warm.stderr).not.toMatch(/ms {2}load 21 modules/);
+    expect(warm.stderr).toMatch(/^evaluation cache: 21 of 21 modules served from it, 0 ran$/m);
+    rmSync(cold.SETUP_MAC_CACHE_DIR, { recursive: true, force: true });
   });
 });
 
