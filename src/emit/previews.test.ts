@@ -57,10 +57,10 @@ describe("renderPreviews", () => {
 
   it("resolves binaries per level with the default resolver, or with the one given", () => {
     expect(previews.get("evo-x2/systemd/system/setup-mac-backup-prune.service")).toContain(
-      "ExecStart=/run/current-system/sw/bin/restic forget",
+      "ExecStart=/nix/store/...-restic/bin/restic forget",
     );
     expect(previews.get("evo-x2/systemd/user/setup-mac-code-server-server.service")).toContain(
-      "ExecStart=/etc/profiles/per-user/me/bin/code-server --bind-addr",
+      "ExecStart=/nix/store/...-code-server/bin/code-server --bind-addr",
     );
     const custom = renderPreviews(
       fixtureLock,

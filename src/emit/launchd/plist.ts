@@ -111,7 +111,11 @@ export function calendarInterval(calendar: Calendar, where: string): Record<stri
  * the words quoted as nixpkgs' `lib.escapeShellArgs` quotes them.
  */
 export function waitForNixStore(argv: readonly string[]): string[] {
-  return ["/bin/sh", "-c", `/bin/wait4path /nix/store && exec ${argv.map(escapeShellArg).join(" ")}`];
+  return [
+    "/bin/sh",
+    "-c",
+    `/bin/wait4path /nix/store && exec ${argv.map(escapeShellArg).join(" ")}`,
+  ];
 }
 
 /** nixpkgs' `lib.escapeShellArg`: words of safe characters stay bare, others are single-quoted. */
@@ -136,7 +140,10 @@ export function renderPlist(value: PlistValue, where: string): string {
 }
 
 const escapeXml = (text: string): string =>
-  text.replace(/["'<>&]/g, (c) => ({ '"': "&quot;", "'": "&apos;", "<": "&lt;", ">": "&gt;", "&": "&amp;" })[c] ?? c);
+  text.replace(
+    /["'<>&]/g,
+    (c) => ({ '"': "&quot;", "'": "&apos;", "<": "&lt;", ">": "&gt;", "&": "&amp;" })[c] ?? c,
+  );
 
 /** One value at indentation `ind`, line for line as `toPlist`'s `expr` writes it. */
 function plistExpr(ind: string, value: PlistValue): string {
@@ -150,7 +157,11 @@ function plistExpr(ind: string, value: PlistValue): string {
   if (typeof value === "string") return `${ind}<string>${escapeXml(value)}</string>`;
   const inner = `\t${ind}`;
   if (Array.isArray(value)) {
-    return [`${ind}<array>`, value.map((item) => plistExpr(inner, item)).join("\n"), `${ind}</array>`].join("\n");
+    return [
+      `${ind}<array>`,
+      value.map((item) => plistExpr(inner, item)).join("\n"),
+      `${ind}</array>`,
+    ].join("\n");
   }
   const entries = Object.entries(value).flatMap(([key, item]) => [
     `${inner}<key>${escapeXml(key)}</key>`,
@@ -161,8 +172,9 @@ function plistExpr(ind: string, value: PlistValue): string {
 
 // XML 1.0 Char: tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF (lone surrogates
 // are excluded by matching code points with the `u` flag). Also refused: U+0085, U+2028 and
-// U+2029, which XML 1.1 readers (the `plist` package's parser among them) turn into a line feed.
-const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]|[\u0085\u2028\u2029]/u;
+// U+2029, which XML 1.1 readers (the `plist` package's parser among them) turn into a line feed,
+// and CR: nixpkgs' toPlist writes text unescaped, and every XML reader reads a raw CR back as LF.
+const NOT_XML = /[^\t\n\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]|[\u0085\u2028\u2029]/u;
 
 function checkXml(value: PlistValue, where: string, path: string): PlistValue {
   const checkText = (text: string, at: string): void => {
@@ -171,10 +183,14 @@ function checkXml(value: PlistValue, where: string, path: string): PlistValue {
     const what =
       bad[0] === "\0"
         ? "a NUL character"
-        : `the character U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+        : bad[0] === "\r"
+          ? "a carriage return"
+          : `the character U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
     const why = /[\u0085\u2028\u2029]/.test(bad[0])
       ? "which XML readers disagree on (XML 1.1 reads it as a line feed)"
-      : "which XML cannot hold";
+      : bad[0] === "\r"
+        ? "which the plist as Nix writes it (unescaped) would read back as a line feed"
+        : "which XML cannot hold";
     throw new LaunchdRenderError(where, `${at === "" ? "a value" : at} contains ${what}, ${why}`);
   };
   if (typeof value === "string") {

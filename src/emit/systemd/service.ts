@@ -128,9 +128,12 @@ export function renderSystemdService(svc: ServiceLock, ctx: ArgContext): Systemd
         },
       ];
 
+  // home-manager renders user units sorted (toSystemdIni); NixOS' own unit text is not
+  // reproduced here (no NixOS module source to check it against), so system units keep our order.
+  const order = svc.scope === "user" ? upstreamOrder : (u: UnitFile) => u;
   const units: SystemdUnits = {
     service: renderUnitFile(
-      upstreamOrder({
+      order({
         name: serviceName,
         sections: [
           { name: "Unit", entries: unit },
@@ -141,7 +144,7 @@ export function renderSystemdService(svc: ServiceLock, ctx: ArgContext): Systemd
     ),
   };
   if (svc.schedule !== undefined) {
-    units.timer = renderUnitFile(upstreamOrder(timerUnit(svc, svc.schedule)));
+    units.timer = renderUnitFile(order(timerUnit(svc, svc.schedule)));
   }
   return units;
 }
@@ -180,7 +183,7 @@ function timerUnit(svc: ServiceLock, schedule: NonNullable<ServiceLock["schedule
 
 /**
  * Sections and keys in the order the deployed file has them: the adapters pass units to
- * home-manager (and NixOS) as attribute sets, which Nix renders sorted by name; a key given a
+ * home-manager as attribute sets, which its toSystemdIni renders sorted by name; a key given a
  * list (`Environment=`) is repeated in the list's order (decision 0025).
  */
 export function upstreamOrder(unit: UnitFile): UnitFile {
