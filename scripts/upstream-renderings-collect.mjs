@@ -1,0 +1,32 @@
+// Turns the evaluation's result and its traces into the committed fixture (see
+// scripts/upstream-renderings.sh): { commits, nixDarwin: {LaunchDaemons, LaunchAgents},
+// homeManager: {LaunchAgents, systemdUser} }, each a map of file name → text.
+import { readFileSync } from "node:fs";
+
+const [outFile, errFile, ...commits] = process.argv.slice(2);
+const out = JSON.parse(readFileSync(outFile, "utf8"));
+const traces = readFileSync(errFile, "utf8")
+  .split("\n")
+  .filter((line) => line.startsWith("trace: "))
+  .map((line) => JSON.parse(line.slice("trace: ".length)));
+const pick = (pred) =>
+  Object.fromEntries(
+    traces
+      .filter(pred)
+      .map((t) => [t.name, t.text])
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
+  );
+const sorted = (obj) =>
+  Object.fromEntries(Object.entries(obj).sort(([a], [b]) => (a < b ? -1 : 1)));
+const fixture = {
+  commits: Object.fromEntries(commits.map((c) => c.split("="))),
+  nixDarwin: {
+    LaunchDaemons: sorted(out.nixDarwin.launchDaemons),
+    LaunchAgents: sorted(out.nixDarwin.userLaunchAgents),
+  },
+  homeManager: {
+    LaunchAgents: pick((t) => t.kind === "writeText" && t.name.endsWith(".plist")),
+    systemdUser: pick((t) => t.kind === "writeTextFile" && /\.(service|timer)$/.test(t.name)),
+  },
+};
+process.stdout.write(`${JSON.stringify(fixture, null, 2)}\n`);
