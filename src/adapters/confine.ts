@@ -9,9 +9,10 @@
  * their real paths, so a workspace that is itself reached through a symlink is fine. See
  * docs/decisions/0023-writes-stay-in-the-workspace.md.
  */
-import { lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { lstatSync, mkdirSync, readlinkSync, realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { diagnostic, SetupMacError } from "../errors/index.js";
+import { writeFileAtomic } from "./atomic-write.js";
 
 /** The diagnostic code of every refusal. */
 export const OUTSIDE_CODE = "path-outside-workspace";
@@ -136,6 +137,22 @@ function outside(file: string, message: string, hint: string): SetupMacError {
 
 function fail(file: string, message: string, hint: string): never {
   throw outside(file, message, hint);
+}
+
+/**
+ * Writes several files of the workspace as one step for the user: every target is confined
+ * first, so a refusal writes nothing; then each is written atomically, folders made as needed.
+ */
+export async function writeAllInside(
+  root: string,
+  files: readonly { path: string; text: string }[],
+  options: ConfineOptions = {},
+): Promise<void> {
+  const targets = files.map((f) => confineWrite(root, f.path, options));
+  for (const [i, target] of targets.entries()) {
+    mkdirSync(dirname(target), { recursive: true });
+    await writeFileAtomic(target, files[i]!.text);
+  }
 }
 
 /** {@link confineWrite} for a path only when it is inside the workspace (an `--out` elsewhere is the user's choice). */

@@ -301,19 +301,7 @@ export async function setProgramOption(
   value: unknown,
   options: ConfigTarget = {},
 ): Promise<EditResult> {
-  unknownPrograms([program], await knownPrograms(options));
-  const path = splitKey(key);
-  return edit(
-    options,
-    `programs config ${program} set ${key}`,
-    (text, hosts) => {
-      let out = text;
-      if (options.defaults) out = setOption(out, null, program, path, value);
-      else for (const host of hosts) out = setOption(out, host, program, path, value);
-      return { text: out };
-    },
-    options.defaults ? "defaults" : "hosts",
-  );
+  return editOptions(program, { set: { [key]: value } }, `set ${key}`, options);
 }
 
 /**
@@ -325,15 +313,34 @@ export async function editProgramOptions(
   change: { set?: Record<string, unknown>; unset?: string[] },
   options: ConfigTarget & { dryRun?: boolean } = {},
 ): Promise<EditResult> {
+  const keys = [...Object.keys(change.set ?? {}), ...(change.unset ?? [])];
+  return editOptions(program, change, `set ${keys.join(" ")}`, options);
+}
+
+/** Removes an option value, so the default (or the shared value) applies again. */
+export async function unsetProgramOption(
+  program: string,
+  key: string,
+  options: ConfigTarget = {},
+): Promise<EditResult> {
+  return editOptions(program, { unset: [key] }, `unset ${key}`, options);
+}
+
+/** The one edit behind the three: `what` names it in messages (`set userName`). */
+async function editOptions(
+  program: string,
+  change: { set?: Record<string, unknown>; unset?: string[] },
+  what: string,
+  options: ConfigTarget & { dryRun?: boolean },
+): Promise<EditResult> {
   unknownPrograms([program], await knownPrograms(options));
   const set = Object.entries(change.set ?? {}).map(
     ([key, value]) => [splitKey(key), value] as const,
   );
   const unset = (change.unset ?? []).map(splitKey);
-  const keys = [...Object.keys(change.set ?? {}), ...(change.unset ?? [])];
   return edit(
     options,
-    `programs config ${program} set ${keys.join(" ")}`,
+    `programs config ${program} ${what}`,
     (text, hosts) => {
       let out = text;
       for (const host of options.defaults ? [null] : hosts) {
@@ -344,27 +351,6 @@ export async function editProgramOptions(
     },
     options.defaults ? "defaults" : "hosts",
     options.dryRun ?? false,
-  );
-}
-
-/** Removes an option value, so the default (or the shared value) applies again. */
-export async function unsetProgramOption(
-  program: string,
-  key: string,
-  options: ConfigTarget = {},
-): Promise<EditResult> {
-  unknownPrograms([program], await knownPrograms(options));
-  const path = splitKey(key);
-  return edit(
-    options,
-    `programs config ${program} unset ${key}`,
-    (text, hosts) => {
-      let out = text;
-      if (options.defaults) out = unsetOption(out, null, program, path);
-      else for (const host of hosts) out = unsetOption(out, host, program, path);
-      return { text: out };
-    },
-    options.defaults ? "defaults" : "hosts",
   );
 }
 

@@ -4,11 +4,10 @@
  * `flake.nix`; prints the import line for each host. Running it again changes nothing, and
  * adapter files the user edited are kept unless `force`.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeFileAtomic } from "../adapters/atomic-write.js";
-import { confineWrite } from "../adapters/confine.js";
+import { writeAllInside } from "../adapters/confine.js";
 import { diagnostic, SetupMacError } from "../errors/index.js";
 import type { FlakeHost } from "../init/flake.js";
 import { findFlakeHosts } from "../init/flake.js";
@@ -212,12 +211,7 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   }
 
   if (!options.dryRun) {
-    // Every target is checked before the first is written: a refusal writes nothing.
-    for (const w of writes) confineWrite(root, w.path);
-    for (const w of writes) {
-      mkdirSync(dirname(w.path), { recursive: true });
-      await writeFileAtomic(w.path, w.text);
-    }
+    await writeAllInside(root, writes);
   }
 
   // Lines already in the flake (or files it imports) need not be added again.

@@ -4,10 +4,9 @@
  * upstream option, what became a placeholder option and what was left behind. The sources are
  * only read. A module whose file exists with other text is left alone unless `force` is given.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { writeFileAtomic } from "../adapters/atomic-write.js";
-import { confineWrite } from "../adapters/confine.js";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { writeAllInside } from "../adapters/confine.js";
 import { readTextIfPresent } from "../adapters/node-fs.js";
 import { nixParser } from "../adapters/nix-grammar.js";
 import { diagnostic, SetupMacError, UsageError } from "../errors/index.js";
@@ -147,12 +146,11 @@ export async function migrate(
   }
   if (!options.dryRun) {
     const writes = modules.filter((m) => m.status === "created" || m.status === "updated");
-    // Every target is checked before the first is written: a refusal writes nothing.
-    const paths = writes.map((m) => confineWrite(root, m.file, { what: "a migrated module" }));
-    for (const [i, m] of writes.entries()) {
-      mkdirSync(dirname(paths[i]!), { recursive: true });
-      await writeFileAtomic(paths[i]!, m.text);
-    }
+    await writeAllInside(
+      root,
+      writes.map((m) => ({ path: m.file, text: m.text })),
+      { what: "a migrated module" },
+    );
   }
   const report = [...problems, ...analysis.report].sort(
     (a, b) => a.file.localeCompare(b.file) || a.line - b.line,

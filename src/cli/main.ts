@@ -13,7 +13,7 @@ import type { Output } from "./render.js";
 import { colors, formatDiagnostic, toJson } from "./render.js";
 import { VERSION } from "../version.js";
 import { timings } from "../adapters/timings.js";
-import { findOutliers } from "../stats/outliers.js";
+import { DEFAULT_OUTLIER_THRESHOLDS, findOutliers } from "../stats/outliers.js";
 import { commandLineLimits, DEFAULT_LIMITS, MAX_MODULE_TIMEOUT_S } from "../isolate/limits.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each verb types its own arguments
@@ -367,11 +367,15 @@ function printTimings(output: Output, totalMs: number): void {
       c.bold(`module code: ${sum.toFixed(0)} ms in ${timings.modules.size} modules; slowest:`),
     );
     for (const [file, t] of slow) lines.push(`${ms(t)}  ${file}`);
-    const outliers = findOutliers([...timings.modules].map(([file, t]) => ({ file, ms: t })));
+    const limits = DEFAULT_OUTLIER_THRESHOLDS;
+    const outliers = findOutliers(
+      [...timings.modules].map(([file, t]) => ({ file, ms: t })),
+      limits,
+    );
     for (const o of outliers)
       lines.push(
         c.yellow(
-          `slow: ${o.file} took ${o.ms.toFixed(0)} ms, ${o.reason === "absolute" ? "over 50 ms" : `over 10× the median (${o.medianMs.toFixed(1)} ms)`}`,
+          `slow: ${o.file} took ${o.ms.toFixed(0)} ms, ${o.reason === "absolute" ? `over ${limits.absoluteMs} ms` : `over ${limits.medianFactor}× the median (${o.medianMs.toFixed(1)} ms)`}`,
         ),
       );
   }

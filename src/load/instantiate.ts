@@ -4,24 +4,20 @@
  * where module code first runs.
  */
 import { basename } from "node:path";
-import { isProgram, type AnyProgram } from "../define/program.js";
-import type { Platform } from "../define/types.js";
+import { isProgram, type AnyProgram, type ProgramDefinition } from "../define/program.js";
 import type { Diagnostic } from "../errors/index.js";
 import { diagnostic } from "../errors/index.js";
 import { programShape } from "../schema/contribution.js";
 import type { DiscoveredModule } from "./discover.js";
 
 /** What the CLI keeps of a program: data only, so it crosses out of the isolate. */
-export interface ProgramFacts {
-  name: string;
-  description: string;
-  homepage?: string;
-  platforms?: Platform[];
-  requires?: string[];
-  conflicts?: string[];
+export type ProgramFacts = Pick<
+  ProgramDefinition,
+  "name" | "description" | "homepage" | "platforms" | "requires" | "conflicts"
+> & {
   /** The programs it contributes to, sorted. */
   contributesTo: string[];
-}
+};
 
 export function programFacts(p: AnyProgram): ProgramFacts {
   return {

@@ -206,6 +206,29 @@ function entries(v: NixValue): Map<string, NixValue> | undefined {
   return v.kind === "attrs" ? v.entries : undefined;
 }
 
+/**
+ * A service named `name` whose value must be a literal attribute set: its program name and
+ * entries, or undefined after saying which of the two it is not.
+ */
+function namedSet(
+  b: Builder,
+  file: string,
+  what: string,
+  name: string,
+  value: NixValue,
+): { pname: string; entries: Map<string, NixValue> } | undefined {
+  const pname = programName(name);
+  const e = entries(value);
+  if (pname && e) return { pname, entries: e };
+  b.skip(
+    file,
+    value,
+    what,
+    pname ? "not a literal attribute set" : `\`${name}\` is not a usable program name`,
+  );
+  return undefined;
+}
+
 function walkTop(
   b: Builder,
   file: string,
@@ -721,17 +744,9 @@ function launchdAgent(
   agent: NixValue,
   configKey: "config" | "serviceConfig",
 ): void {
-  const pname = programName(name);
-  const e = entries(agent);
-  if (!pname || !e) {
-    b.skip(
-      file,
-      agent,
-      what,
-      pname ? "not a literal attribute set" : `\`${name}\` is not a usable program name`,
-    );
-    return;
-  }
+  const named = namedSet(b, file, what, name, agent);
+  if (!named) return;
+  const { pname, entries: e } = named;
   const config = entries(e.get(configKey) ?? agent) ?? new Map<string, NixValue>();
   const enable = e.get("enable");
   if (enable?.kind === "bool" && !enable.value) {
@@ -843,17 +858,9 @@ function systemdService(
   name: string,
   unit: NixValue,
 ): void {
-  const pname = programName(name);
-  const e = entries(unit);
-  if (!pname || !e) {
-    b.skip(
-      file,
-      unit,
-      what,
-      pname ? "not a literal attribute set" : `\`${name}\` is not a usable program name`,
-    );
-    return;
-  }
+  const named = namedSet(b, file, what, name, unit);
+  if (!named) return;
+  const { pname, entries: e } = named;
   const p = b.program(pname, "services");
   const service = entries(e.get("Service") ?? unit) ?? new Map<string, NixValue>();
   const exec = service.get("ExecStart");

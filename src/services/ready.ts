@@ -50,7 +50,8 @@ export async function waitUntilReady(
   for (;;) {
     attempts += 1;
     const last = await check(Math.max(1, options.timeoutMs - elapsed()));
-    if (last.ok || last.final) return { ...last, attempts, waitedMs: elapsed(), timedOut: false };
+    if (last.ok || last.final)
+      return { ok: last.ok, detail: last.detail, attempts, waitedMs: elapsed(), timedOut: false };
     const pause = interval(attempts);
     if (elapsed() + pause >= options.timeoutMs) {
       return {

@@ -4,14 +4,10 @@
  * first path segment of the page's own address); writes are JSON POSTs, which the server accepts
  * only with this page's Origin.
  */
+import type { Diagnostic } from "../../errors/index.js";
 
-export interface Problem {
-  code: string;
-  message: string;
-  hint?: string;
-  host?: string;
-  location?: { file: string; line?: number; column?: number };
-}
+/** A diagnostic as the page shows it; the page also makes some of its own (`network`, `http`). */
+export type Problem = Pick<Diagnostic, "code" | "message" | "hint" | "host" | "location">;
 
 export class ApiError extends Error {
   constructor(

@@ -8,98 +8,10 @@ import { useEffect, useState } from "preact/hooks";
 import type { VNode } from "preact";
 import { ApiError, get, postStream, type Problem } from "./api.js";
 import { OptionsForm, type FormOption } from "./form.js";
+import type { GenerationsView, HostsView, PlanView, ProgramView } from "../data.js";
 
-/* The shapes the server answers with (see src/ui/data.ts). */
-interface HostRow {
-  name: string;
-  description?: string;
-  platform: string;
-  system: string;
-  enabled: { name: string; by: "host" | string[] }[];
-  disabled: string[];
-  overview?: {
-    applied?: { generation: number; time: string };
-    inSync: number;
-    changed: number;
-    notApplied: number;
-    removed: number;
-    ok: boolean;
-  };
-}
-interface HostsView {
-  hosts: HostRow[];
-  programs: { name: string; category: string; description: string }[];
-  problems: Problem[];
-}
-interface OptionInfo {
-  name: string;
-  type: string;
-  description?: string;
-  default?: unknown;
-  values: Record<
-    string,
-    { value: unknown; from: string[]; priority: string; overridden: string[] }
-  >;
-}
-interface ProgramView {
-  name: string;
-  category: string;
-  description: string;
-  platforms: string[];
-  file: string;
-  enabledOn: Record<string, unknown>;
-  requires: string[];
-  conflicts: string[];
-  contributesTo: string[];
-  homepage?: string;
-  options: OptionInfo[];
-  reasons: Record<string, string>;
-  schemas: Record<string, Record<string, unknown>>;
-  perHost: Record<
-    string,
-    {
-      written: Record<string, unknown>;
-      services: {
-        name: string;
-        unit: string;
-        label: string;
-        scope: string;
-        description: string;
-        restart: string;
-        schedule?: string;
-      }[];
-      files: string[];
-      packages: string[];
-    }
-  >;
-  requiredBy: string[];
-  conflictsWith: string[];
-  problems: Record<string, string>;
-  planProblems: Problem[];
-}
-interface PlanView {
-  host: string;
-  since?: number;
-  lines: string[];
-  changes: {
-    programs: {
-      name: string;
-      kind: string;
-      aspects: Record<string, { added: string[]; removed: string[]; changed: string[] }>;
-    }[];
-  };
-}
-interface Generation {
-  number: number;
-  host: string;
-  time: string;
-  kind: "apply" | "rollback" | "program-rollback";
-  from?: number;
-  program?: string;
-  lines: string[];
-  changes: PlanView["changes"];
-  health?: { ok: boolean; failed: string[] };
-}
+/* The shapes the server answers with: its own types, erased from the bundle. */
+type Generation = GenerationsView["generations"][number];
 
 type Route =
   | { page: "hosts" }
