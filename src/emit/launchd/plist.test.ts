@@ -95,7 +95,7 @@ describe("renderLaunchdPlist", () => {
     expect(
       errorOf(() => renderLaunchdPlist({ ...base, command: ["/bin/echo", "a\0b"] }, ctx)).message,
     ).toBe(
-      "cannot render org.setup-mac.demo.server.plist: ProgramArguments[2] contains a NUL character, which XML cannot hold",
+      "cannot render org.setup-mac.demo.server.plist: command[1] contains a NUL character, which XML cannot hold",
     );
     expect(errorOf(() => renderPlist({ a: "x\r\ny" }, "x.plist")).message).toBe(
       "cannot render x.plist: a contains a carriage return, which the plist as Nix writes it (unescaped) would read back as a line feed",

@@ -39,9 +39,15 @@ export function launchdJob(svc: ServiceLock, ctx: ArgContext): Record<string, Pl
       'a scheduled service cannot restart "always" (it would never finish); use "on-failure" or "never"',
     );
   }
+  // Checked word by word before they are joined into one sh script, so an error names the word.
+  const argv = checkXml(
+    svc.command.map((arg) => ctx.resolveArg(arg)),
+    where,
+    "command",
+  ) as string[];
   const job: Record<string, PlistValue> = {
     Label: svc.label,
-    ProgramArguments: waitForNixStore(svc.command.map((arg) => ctx.resolveArg(arg))),
+    ProgramArguments: waitForNixStore(argv),
     // A job that runs on a schedule must not also start at load; launchd treats
     // KeepAlive { SuccessfulExit } as "run at load" too, so scheduled jobs are never kept alive.
     RunAtLoad: !scheduled,
