@@ -24,7 +24,7 @@ let
       env = svc.environment or { };
     in
     sm.defaults {
-      Unit = { Description = svc.description; }
+      Unit = lib.optionalAttrs (svc.description != "") { Description = svc.description; }
         // lib.optionalAttrs (after != [ ]) { After = map (sm.systemdTarget "user") after; }
         // lib.optionalAttrs (lib.elem "network-online" after) { Wants = [ "network-online.target" ]; };
       Service = {

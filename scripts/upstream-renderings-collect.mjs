@@ -1,6 +1,7 @@
 // Turns the evaluation's result and its traces into the committed fixture (see
 // scripts/upstream-renderings.sh): { commits, nixDarwin: {LaunchDaemons, LaunchAgents},
-// homeManager: {LaunchAgents, systemdUser} }, each a map of file name → text.
+// homeManager: {LaunchAgents, systemdUser, files: {darwin, linux}} }, each a map of file name →
+// text, and homeManager.sessionVariables: {darwin, linux}, the export lines home-manager writes.
 import { readFileSync } from "node:fs";
 
 const [outFile, errFile, ...commits] = process.argv.slice(2);
@@ -27,6 +28,8 @@ const fixture = {
   homeManager: {
     LaunchAgents: pick((t) => t.kind === "writeText" && t.name.endsWith(".plist")),
     systemdUser: pick((t) => t.kind === "writeTextFile" && /\.(service|timer)$/.test(t.name)),
+    files: { darwin: sorted(out.homeFiles.darwin), linux: sorted(out.homeFiles.linux) },
+    sessionVariables: out.sessionVariables,
   },
 };
 process.stdout.write(`${JSON.stringify(fixture, null, 2)}\n`);

@@ -1,4 +1,5 @@
-# Evaluates the real upstream modules (nix-darwin's launchd, home-manager's launchd and systemd)
+# Evaluates the real upstream modules (nix-darwin's launchd, home-manager's launchd and systemd,
+# and home-manager's shell library for session variables)
 # with setup-mac's adapters on a lock, and returns what they render. Run by
 # scripts/upstream-renderings.sh, which passes the unpacked upstream sources; never run in CI.
 #
@@ -102,14 +103,23 @@ let
   hmLinux = eval "nixos" [ (hmStubs "nixos") (homeManager + "/modules/systemd.nix") (adapter nixosHost "home") ];
 
   texts = set: lib.mapAttrs (_: v: v.text) set;
+  shell = import (homeManager + "/modules/lib/shell.nix") { inherit lib; };
 in
 {
   nixDarwin = {
     launchDaemons = texts darwin.environment.launchDaemons;
     userLaunchAgents = texts darwin.environment.userLaunchAgents;
   };
-  # home-manager writes plists and unit files through writeText/writeTextFile: the script reads
-  # them from the traces this forces.
+  # The files and session variables home-manager receives: it writes a file's `text` as it is
+  # (writeTextFile), and the variables with its own `lib.shell.exportAll`.
+  homeFiles = {
+    darwin = lib.mapAttrs (_: f: f.text) hmDarwin.home.file;
+    linux = lib.mapAttrs (_: f: f.text) hmLinux.home.file;
+  };
+  sessionVariables = {
+    darwin = shell.exportAll hmDarwin.home.sessionVariables;
+    linux = shell.exportAll hmLinux.home.sessionVariables;
+  };
   # home-manager writes plists and unit files through writeText/writeTextFile, into derivations
   # that cannot be built here: forcing them makes the stand-in record each text as a trace.
   forced = builtins.deepSeq [

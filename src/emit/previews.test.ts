@@ -3,7 +3,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { fixtureLock } from "../../test/fixtures/render/lock.js";
-import { PreviewError, renderPreviews } from "./previews.js";
+import { PreviewError, renderPreviews, renderSessionVariables } from "./previews.js";
 
 const expectedDir = fileURLToPath(new URL("../../test/fixtures/render/expected", import.meta.url));
 
@@ -57,10 +57,10 @@ describe("renderPreviews", () => {
 
   it("resolves binaries per level with the default resolver, or with the one given", () => {
     expect(previews.get("evo-x2/systemd/system/setup-mac-backup-prune.service")).toContain(
-      "ExecStart=/run/current-system/sw/bin/restic forget",
+      "ExecStart=/nix/store/...-restic/bin/restic forget",
     );
     expect(previews.get("evo-x2/systemd/user/setup-mac-code-server-server.service")).toContain(
-      "ExecStart=/etc/profiles/per-user/me/bin/code-server --bind-addr",
+      "ExecStart=/nix/store/...-code-server/bin/code-server --bind-addr",
     );
     const custom = renderPreviews(
       fixtureLock,
@@ -93,5 +93,27 @@ describe("renderPreviews", () => {
     expect(() => renderPreviews(bad)).toThrow(
       'file path "../../etc/passwd" has a part ".." cannot be a file name',
     );
+  });
+});
+
+describe("renderSessionVariables", () => {
+  it("writes home-manager's export lines: sorted, lowest priority number wins, value as given", () => {
+    const text = renderSessionVariables([
+      { env: { PAGER: { value: "less", priority: 100 }, EDITOR: { value: "vi", priority: 100 } } },
+      undefined,
+      {
+        env: {
+          PAGER: { value: "bat --plain", priority: 50 },
+          A_B: { value: "$HOME/x", priority: 100 },
+        },
+      },
+    ]);
+    expect(text).toBe(
+      ['export A_B="$HOME/x"', 'export EDITOR="vi"', 'export PAGER="bat --plain"'].join("\n"),
+    );
+  });
+
+  it("is absent when no program sets one", () => {
+    expect(renderSessionVariables([undefined, { env: {} }])).toBeUndefined();
   });
 });

@@ -38,11 +38,24 @@ export class PreviewError extends Error {
 }
 
 /**
- * The default resolver: the profile path where the binary appears once its package is installed
- * at that level — `/run/current-system/sw/bin/<bin>` (NixOS and nix-darwin system profile) for
- * the system level, `/etc/profiles/per-user/<user>/bin/<bin>` (home-manager with
- * `useUserPackages`) for the home level. The deployed units name the package's store path
- * instead, which is only known once Nix has evaluated it.
+ * The default resolver: the store path the adapters write (`${pkgs.<pkg>}/bin/<bin>`), with the
+ * part only Nix knows — the hash and the version — shown as `...`:
+ * `/nix/store/...-<last segment of the attribute>/bin/<bin>`. Compare a deployed file by masking
+ * its store paths the same way (`maskStorePaths`, decision 0025).
+ */
+export const storeArgResolver: PreviewArgResolver = (arg) =>
+  `/nix/store/...-${arg.pkg.split(".").at(-1) ?? arg.pkg}/bin/${arg.bin}`;
+
+/** Store paths as previews show them: `/nix/store/<hash>-` becomes `/nix/store/...-`. */
+export function maskStorePaths(text: string): string {
+  return text.replace(/\/nix\/store\/[0-9a-df-np-sv-z]{32}-/g, "/nix/store/...-");
+}
+
+/**
+ * The profile path where the binary appears once its package is installed at that level —
+ * `/run/current-system/sw/bin/<bin>` (NixOS and nix-darwin system profile) for the system level,
+ * `/etc/profiles/per-user/<user>/bin/<bin>` (home-manager with `useUserPackages`) for the home
+ * level. Readable, but not what the deployed files name: previews use `storeArgResolver`.
  */
 export const profileArgResolver: PreviewArgResolver = (arg, site) =>
   site.level === "system"
@@ -54,7 +67,7 @@ const LEVELS = ["system", "home"] as const;
 /** Render every host's previews: `<host>/systemd/…`, `<host>/launchd/…`, `<host>/files/…`, scripts. */
 export function renderPreviews(
   lock: Lock,
-  resolveArg: PreviewArgResolver = profileArgResolver,
+  resolveArg: PreviewArgResolver = storeArgResolver,
 ): Map<string, string> {
   const out = new Map<string, string>();
   const put = (path: string, text: string): void => {
@@ -103,6 +116,9 @@ export function renderPreviews(
     if (host.platform === "nixos" && permissions.length > 0) {
       put(`${hostDir}/tmpfiles.conf`, `${permissions.map(renderTmpfilesLine).join("\n")}\n`);
     }
+
+    const sessionVariables = renderSessionVariables(programs.map(([, program]) => program?.home));
+    if (sessionVariables !== undefined) put(`${hostDir}/session-variables.sh`, sessionVariables);
 
     const script = activationScript(hostName, host, resolveArg);
     if (script !== undefined) put(`${hostDir}/activation.sh`, script);
@@ -187,4 +203,26 @@ function relativePath(path: string): string {
     .split("/")
     .map((part) => segment(part, `file path ${JSON.stringify(path)} has a part`))
     .join("/");
+}
+
+/**
+ * The home level's session variables as home-manager writes them into `hm-session-vars.sh`
+ * (its `lib.shell.exportAll`): one `export NAME="value"` per variable, sorted by name as Nix
+ * sorts attribute names, the value unescaped (home-manager means `$HOME` to expand), lines
+ * joined without a final newline. The lowest priority number wins, as `mkOverride` does.
+ * home-manager wraps these lines in its own guard and adds variables of its own.
+ */
+export function renderSessionVariables(levels: (LevelLock | undefined)[]): string | undefined {
+  const chosen = new Map<string, { value: string; priority: number }>();
+  for (const level of levels) {
+    for (const [name, entry] of Object.entries(level?.env ?? {})) {
+      const held = chosen.get(name);
+      if (held === undefined || entry.priority < held.priority) chosen.set(name, entry);
+    }
+  }
+  if (chosen.size === 0) return undefined;
+  return [...chosen.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, { value }]) => `export ${name}="${value}"`)
+    .join("\n");
 }

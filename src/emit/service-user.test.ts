@@ -25,7 +25,7 @@ describe("system services run as their user and group", () => {
 
   it("launchd: UserName and GroupName", () => {
     const plist = renderLaunchdPlist(daemon, ctx);
-    expect(plist).toContain("<key>UserName</key>\n    <string>ollama</string>");
-    expect(plist).toContain("<key>GroupName</key>\n    <string>ollama</string>");
+    expect(plist).toContain("<key>UserName</key>\n\t<string>ollama</string>");
+    expect(plist).toContain("<key>GroupName</key>\n\t<string>ollama</string>");
   });
 });

@@ -159,7 +159,9 @@ describe("a good workspace", () => {
     const plist = renderLaunchdPlist(definition, {
       resolveArg: (a) => (typeof a === "string" ? a : `/etc/profiles/per-user/lars/bin/${a.bin}`),
     });
-    expect(plist).toContain("<string>/etc/profiles/per-user/lars/bin/restic</string>");
+    expect(plist).toContain(
+      "<string>/bin/wait4path /nix/store &amp;&amp; exec /etc/profiles/per-user/lars/bin/restic backup &apos;~/docs&apos;</string>",
+    );
     expect(hash).toBe(sha256(plist));
     expect(definition).toEqual({
       unit: "setup-mac-job-run",

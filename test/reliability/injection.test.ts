@@ -208,7 +208,23 @@ describe("a module full of shell and systemd syntax", () => {
     const job = parse(
       previews.get("mac/launchd/LaunchAgents/org.setup-mac.injector.s.plist")!,
     ) as Record<string, unknown>;
-    expect(job.ProgramArguments).toEqual([join(standIns, "tool"), ...NASTY]);
+    // As nix-darwin renders a `command`: through sh, once the store is mounted.
+    const [shell, flag, script, ...rest] = job.ProgramArguments as string[];
+    expect([shell, flag, rest]).toEqual(["/bin/sh", "-c", []]);
+    const wait = "/bin/wait4path /nix/store && ";
+    expect(script!.startsWith(wait)).toBe(true);
+    // Running what follows the wait gives the tool exactly the words the module wrote.
+    const dir = mkdtempSync(join(work, "plist-run-"));
+    const log = join(dir, "calls");
+    const ran = spawnSync("sh", ["-c", script!.slice(wait.length)], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { PATH: "/usr/bin:/bin", CALLS: log },
+    });
+    expect(ran.stderr).toBe("");
+    expect(ran.status).toBe(0);
+    expect(calls(log)).toEqual([["tool", ...NASTY]]);
+    expect(pwned(dir)).toEqual([]);
     expect(job.EnvironmentVariables).toEqual(ENV);
     expect(job.WorkingDirectory).toBe("/Users/lars/dir with $HOME, ${HOME}, %h, 'q' and \"qq\"");
   });
@@ -315,7 +331,7 @@ describe("line breaks a format cannot hold", () => {
   it("a control character a plist cannot hold is refused for the darwin host", () => {
     const { messages } = lockOf([withService({ command: ["/bin/true", "bell\x07"] })]);
     expect(messages.join("\n")).toContain(
-      "programs/test/injector.ts: error[service-unrepresentable] (host mac): service `s`: cannot render org.setup-mac.injector.s.plist: ProgramArguments[1] contains the character U+0007, which XML cannot hold",
+      "programs/test/injector.ts: error[service-unrepresentable] (host mac): service `s`: cannot render org.setup-mac.injector.s.plist: command[1] contains the character U+0007, which XML cannot hold",
     );
   });
 });

@@ -150,6 +150,8 @@ const CASES: Case[] = [
   {
     name: "a config() that allocates without bound",
     inConfig: "const a: number[][] = []; for (;;) a.push(new Array(1e5).fill(1))",
+    // Memory, not time, must stop it: on a loaded machine filling 128 MiB can take over 1 s.
+    timeout: 20,
     expected:
       /error\[module-out-of-memory\] \(host [a-z0-9-]+\): used more than 128 MiB of memory in `config`/,
     verbs: IN_CONFIG,

@@ -13,6 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, copyExampleTo } from "../e2e/cli.js";
 import { chromiumMissing, launchChromium, SHOTS } from "./browser.js";
 
+/** Polls as long as a loaded machine may need: the server evaluates before it answers. */
+const poll = <T>(fn: () => T | Promise<T>, options: { timeout?: number } = {}) =>
+  expect.poll(fn, { timeout: 30_000, ...options });
+
 const missing = chromiumMissing;
 
 const STANDIN = `#!/usr/bin/env node
@@ -121,7 +125,7 @@ describe.skipIf(Boolean(missing))(`setup-mac ui in Chromium${missing}`, () => {
     // Hosts: both hosts, their platforms and programs.
     await page.goto(url);
     const macbook = page.locator('article[data-host="macbook"]');
-    await expect.poll(() => macbook.locator("h2").textContent()).toBe("macbook darwin");
+    await poll(() => macbook.locator("h2").textContent()).toBe("macbook darwin");
     expect(await macbook.locator(".applied").textContent()).toContain("never applied");
     expect(await macbook.locator(".drift").textContent()).toBe(
       "differs from the last generation: 0 in sync, 0 changed, 19 not applied, 0 removed",
@@ -132,9 +136,9 @@ describe.skipIf(Boolean(missing))(`setup-mac ui in Chromium${missing}`, () => {
     await macbook.getByRole("link", { name: "Plan" }).click();
     await page.getByRole("button", { name: "Apply", exact: true }).click();
     await page.getByRole("button", { name: "Yes, apply" }).click();
-    await expect
-      .poll(() => page.locator(".outcome").textContent(), { timeout: 60_000 })
-      .toMatch(/^Applied: generation 1/);
+    await poll(() => page.locator(".outcome").textContent(), { timeout: 60_000 }).toMatch(
+      /^Applied: generation 1/,
+    );
     expect(await page.locator("pre.log").textContent()).toContain(
       "→ switch darwin-rebuild switch --flake .#macbook",
     );
@@ -142,14 +146,14 @@ describe.skipIf(Boolean(missing))(`setup-mac ui in Chromium${missing}`, () => {
 
     // The program page from the host's card, which now counts every program as applied.
     await page.goto(url);
-    await expect
-      .poll(() => macbook.locator(".drift").textContent())
-      .toBe("in sync with the last generation: 19 in sync, 0 changed, 0 not applied, 0 removed");
+    await poll(() => macbook.locator(".drift").textContent()).toBe(
+      "in sync with the last generation: 19 in sync, 0 changed, 0 not applied, 0 removed",
+    );
     expect(await macbook.locator(".applied").textContent()).toContain(
       "last applied: generation 1,",
     );
     await macbook.getByRole("link", { name: "vscode", exact: true }).click();
-    await expect.poll(() => page.locator("h1").textContent()).toBe("vscode editors");
+    await poll(() => page.locator("h1").textContent()).toBe("vscode editors");
     expect(await page.locator(".tabs [aria-current=page]").textContent()).toBe("macbook");
     const fontSize = page.locator('[data-option="fontSize"]');
     expect(await fontSize.locator("input").inputValue()).toBe("15");
@@ -162,58 +166,58 @@ describe.skipIf(Boolean(missing))(`setup-mac ui in Chromium${missing}`, () => {
     // A bad value: refused live by the server's evaluation, Save stays disabled, nothing written.
     const before = config();
     await fontSize.locator("input").fill("abc");
-    await expect.poll(() => fontSize.locator(".error").textContent()).toBe("`abc` is not a number");
+    await poll(() => fontSize.locator(".error").textContent()).toBe("`abc` is not a number");
     await fontSize.locator("input").fill("500");
-    await expect
-      .poll(() => fontSize.locator(".error").textContent())
-      .toContain("option `vscode.fontSize` is not of type `integer, 6–72`: 500");
+    await poll(() => fontSize.locator(".error").textContent()).toContain(
+      "option `vscode.fontSize` is not of type `integer, 6–72`: 500",
+    );
     expect(await page.getByRole("button", { name: "Save" }).isDisabled()).toBe(true);
     await shot("program-invalid");
     expect(config()).toBe(before);
 
     // A good one: valid, saved through the config editor, comments kept.
     await fontSize.locator("input").fill("17");
-    await expect.poll(() => page.locator(".status").textContent()).toBe("valid");
+    await poll(() => page.locator(".status").textContent()).toBe("valid");
     await page.getByRole("button", { name: "Save" }).click();
-    await expect
-      .poll(() => page.locator(".saved").textContent())
-      .toContain("Saved fontSize for macbook in setup-mac.jsonc");
+    await poll(() => page.locator(".saved").textContent()).toContain(
+      "Saved fontSize for macbook in setup-mac.jsonc",
+    );
     const after = config();
     expect(after).toBe(
       before.replace('"vscode": { "fontSize": 15 }', '"vscode": { "fontSize": 17 }'),
     );
     expect(after).toContain("// editors\n");
     expect(after).toContain('"vscodium": false, // conflicts with vscode');
-    await expect.poll(() => fontSize.locator("input").inputValue()).toBe("17");
+    await poll(() => fontSize.locator("input").inputValue()).toBe("17");
 
     // The plan shows the change against generation 1.
     await page.getByRole("link", { name: "see the plan" }).click();
-    await expect.poll(() => page.locator(".changes").textContent()).toContain("~ vscode");
+    await poll(() => page.locator(".changes").textContent()).toContain("~ vscode");
     expect(await page.locator(".changes").textContent()).toContain("~fontSize");
     expect(await page.locator("section .muted").first().textContent()).toBe("against generation 1");
     await shot("plan");
 
     await page.getByRole("button", { name: "Apply", exact: true }).click();
     await page.getByRole("button", { name: "Yes, apply" }).click();
-    await expect
-      .poll(() => page.locator(".outcome").textContent(), { timeout: 60_000 })
-      .toMatch(/^Applied: generation 2/);
-    await expect.poll(() => page.locator(".nothing").textContent()).toBe("no program changes");
+    await poll(() => page.locator(".outcome").textContent(), { timeout: 60_000 }).toMatch(
+      /^Applied: generation 2/,
+    );
+    await poll(() => page.locator(".nothing").textContent()).toBe("no program changes");
 
     // The timeline: generation 2 on top, then 1; roll back to 1 after a confirmation.
     await page.getByRole("link", { name: "generations" }).click();
     const gens = page.locator("li.generation");
-    await expect.poll(() => gens.count()).toBe(2);
+    await poll(() => gens.count()).toBe(2);
     expect(await gens.first().getAttribute("data-generation")).toBe("2");
     expect(await gens.first().locator(".changes").textContent()).toContain("~fontSize");
     await shot("generations");
     const first = page.locator('li.generation[data-generation="1"]');
     await first.getByRole("button", { name: "Roll back to 1" }).click();
     await first.getByRole("button", { name: "Yes, roll back to 1" }).click();
-    await expect
-      .poll(() => page.locator(".outcome").textContent(), { timeout: 60_000 })
-      .toMatch(/^Applied: generation 3/);
-    await expect.poll(() => gens.count()).toBe(3);
+    await poll(() => page.locator(".outcome").textContent(), { timeout: 60_000 }).toMatch(
+      /^Applied: generation 3/,
+    );
+    await poll(() => gens.count()).toBe(3);
     expect(await gens.first().locator("h2").textContent()).toContain("rollback to 1");
     await shot("rollback");
     expect(config()).toBe(before);
@@ -223,10 +227,10 @@ describe.skipIf(Boolean(missing))(`setup-mac ui in Chromium${missing}`, () => {
     await second.getByLabel("program to roll back").selectOption("vscode");
     await second.getByRole("button", { name: "Roll back vscode" }).click();
     await second.getByRole("button", { name: "Yes, roll back vscode" }).click();
-    await expect
-      .poll(() => page.locator(".outcome").textContent(), { timeout: 60_000 })
-      .toMatch(/^Applied: generation 4/);
-    await expect.poll(() => gens.count()).toBe(4);
+    await poll(() => page.locator(".outcome").textContent(), { timeout: 60_000 }).toMatch(
+      /^Applied: generation 4/,
+    );
+    await poll(() => gens.count()).toBe(4);
     expect(await gens.first().locator("h2").textContent()).toContain("rollback vscode to 2");
     expect(config()).toBe(after);
     expect(calls()).toEqual(

@@ -1,9 +1,9 @@
 /**
- * A service from the lock as a launchd property list: a value tree built here, written by the
- * `plist` package, so nothing user-supplied is ever spliced into XML. Keys are sorted at every
- * level, as nix-darwin's own plist output has them, so the bytes depend on the data alone.
+ * A service from the lock as a launchd property list: a value tree built here, then written
+ * byte for byte the way nixpkgs' `lib.generators.toPlist { escape = true; }` writes it — the
+ * generator nix-darwin and home-manager use — so the preview is the file the machine gets
+ * (decision 0025): keys sorted at every level, tab indentation, XML-escaped text, no final newline.
  */
-import { build } from "plist";
 import type { ArgLock, ServiceLock } from "../lock-types.js";
 
 /** How command elements become words: `{ bin, pkg }` to a path, strings unchanged. */
@@ -39,9 +39,15 @@ export function launchdJob(svc: ServiceLock, ctx: ArgContext): Record<string, Pl
       'a scheduled service cannot restart "always" (it would never finish); use "on-failure" or "never"',
     );
   }
+  // Checked word by word before they are joined into one sh script, so an error names the word.
+  const argv = checkXml(
+    svc.command.map((arg) => ctx.resolveArg(arg)),
+    where,
+    "command",
+  ) as string[];
   const job: Record<string, PlistValue> = {
     Label: svc.label,
-    ProgramArguments: svc.command.map((arg) => ctx.resolveArg(arg)),
+    ProgramArguments: waitForNixStore(argv),
     // A job that runs on a schedule must not also start at load; launchd treats
     // KeepAlive { SuccessfulExit } as "run at load" too, so scheduled jobs are never kept alive.
     RunAtLoad: !scheduled,
@@ -76,10 +82,10 @@ export function launchdJob(svc: ServiceLock, ctx: ArgContext): Record<string, Pl
       }
       job.StartInterval = svc.schedule.every;
     } else {
-      job.StartCalendarInterval = calendarInterval(
-        svc.schedule.calendar,
-        `${where} StartCalendarInterval`,
-      );
+      // A list of one, as the adapters pass it (launchd takes a dictionary or an array of them).
+      job.StartCalendarInterval = [
+        calendarInterval(svc.schedule.calendar, `${where} StartCalendarInterval`),
+      ];
     }
   }
   return job;
@@ -105,20 +111,76 @@ export function calendarInterval(calendar: Calendar, where: string): Record<stri
   return out;
 }
 
-/** Render a lock service to a launchd plist (XML, keys sorted, final newline). */
+/**
+ * The command as nix-darwin's adapter and home-manager pass it to launchd: through `/bin/sh`,
+ * after `/bin/wait4path /nix/store` (the store is a separate volume, mounted late at boot), with
+ * the words quoted as nixpkgs' `lib.escapeShellArgs` quotes them.
+ */
+export function waitForNixStore(argv: readonly string[]): string[] {
+  return [
+    "/bin/sh",
+    "-c",
+    `/bin/wait4path /nix/store && exec ${argv.map(escapeShellArg).join(" ")}`,
+  ];
+}
+
+/** nixpkgs' `lib.escapeShellArg`: words of safe characters stay bare, others are single-quoted. */
+export function escapeShellArg(word: string): string {
+  return /^[A-Za-z0-9,._+:@%/-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
+}
+
+/** Render a lock service to a launchd plist, as `lib.generators.toPlist` renders it. */
 export function renderLaunchdPlist(svc: ServiceLock, ctx: ArgContext): string {
   return renderPlist(launchdJob(svc, ctx), `${svc.label}.plist`);
 }
 
 /** Render any plist value tree; strings XML 1.0 cannot hold are refused by key path. */
 export function renderPlist(value: PlistValue, where: string): string {
-  return `${build(sortKeys(checkXml(value, where, "")) as Parameters<typeof build>[0])}\n`;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<!DOCTYPE plist PUBLIC "-//Apple Computer//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">',
+    '<plist version="1.0">',
+    plistExpr("", sortKeys(checkXml(value, where, ""))),
+    "</plist>",
+  ].join("\n");
+}
+
+const escapeXml = (text: string): string =>
+  text.replace(
+    /["'<>&]/g,
+    (c) => ({ '"': "&quot;", "'": "&apos;", "<": "&lt;", ">": "&gt;", "&": "&amp;" })[c] ?? c,
+  );
+
+/** One value at indentation `ind`, line for line as `toPlist`'s `expr` writes it. */
+function plistExpr(ind: string, value: PlistValue): string {
+  if (typeof value === "boolean") return `${ind}${value ? "<true/>" : "<false/>"}`;
+  if (typeof value === "number") {
+    // Nix prints floats with six decimals (`toString 1.5` is "1.500000").
+    return Number.isInteger(value)
+      ? `${ind}<integer>${value}</integer>`
+      : `${ind}<real>${value.toFixed(6)}</real>`;
+  }
+  if (typeof value === "string") return `${ind}<string>${escapeXml(value)}</string>`;
+  const inner = `\t${ind}`;
+  if (Array.isArray(value)) {
+    return [
+      `${ind}<array>`,
+      value.map((item) => plistExpr(inner, item)).join("\n"),
+      `${ind}</array>`,
+    ].join("\n");
+  }
+  const entries = Object.entries(value).flatMap(([key, item]) => [
+    `${inner}<key>${escapeXml(key)}</key>`,
+    plistExpr(inner, item),
+  ]);
+  return [`${ind}<dict>`, entries.join("\n"), `${ind}</dict>`].join("\n");
 }
 
 // XML 1.0 Char: tab, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF (lone surrogates
 // are excluded by matching code points with the `u` flag). Also refused: U+0085, U+2028 and
-// U+2029, which XML 1.1 readers (the `plist` package's parser among them) turn into a line feed.
-const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]|[\u0085\u2028\u2029]/u;
+// U+2029, which XML 1.1 readers (the `plist` package's parser among them) turn into a line feed,
+// and CR: nixpkgs' toPlist writes text unescaped, and every XML reader reads a raw CR back as LF.
+const NOT_XML = /[^\t\n\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]|[\u0085\u2028\u2029]/u;
 
 function checkXml(value: PlistValue, where: string, path: string): PlistValue {
   const checkText = (text: string, at: string): void => {
@@ -127,10 +189,14 @@ function checkXml(value: PlistValue, where: string, path: string): PlistValue {
     const what =
       bad[0] === "\0"
         ? "a NUL character"
-        : `the character U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+        : bad[0] === "\r"
+          ? "a carriage return"
+          : `the character U+${(bad[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
     const why = /[\u0085\u2028\u2029]/.test(bad[0])
       ? "which XML readers disagree on (XML 1.1 reads it as a line feed)"
-      : "which XML cannot hold";
+      : bad[0] === "\r"
+        ? "which the plist as Nix writes it (unescaped) would read back as a line feed"
+        : "which XML cannot hold";
     throw new LaunchdRenderError(where, `${at === "" ? "a value" : at} contains ${what}, ${why}`);
   };
   if (typeof value === "string") {

@@ -128,17 +128,24 @@ export function renderSystemdService(svc: ServiceLock, ctx: ArgContext): Systemd
         },
       ];
 
+  // home-manager renders user units sorted (toSystemdIni); NixOS' own unit text is not
+  // reproduced here (no NixOS module source to check it against), so system units keep our order.
+  const order = svc.scope === "user" ? upstreamOrder : (u: UnitFile) => u;
   const units: SystemdUnits = {
-    service: renderUnitFile({
-      name: serviceName,
-      sections: [
-        { name: "Unit", entries: unit },
-        { name: "Service", entries: service },
-        { name: "Install", entries: install },
-      ],
-    }),
+    service: renderUnitFile(
+      order({
+        name: serviceName,
+        sections: [
+          { name: "Unit", entries: unit },
+          { name: "Service", entries: service },
+          { name: "Install", entries: install },
+        ],
+      }),
+    ),
   };
-  if (svc.schedule !== undefined) units.timer = renderUnitFile(timerUnit(svc, svc.schedule));
+  if (svc.schedule !== undefined) {
+    units.timer = renderUnitFile(order(timerUnit(svc, svc.schedule)));
+  }
   return units;
 }
 
@@ -171,6 +178,25 @@ function timerUnit(svc: ServiceLock, schedule: NonNullable<ServiceLock["schedule
       { name: "Timer", entries: timer },
       { name: "Install", entries: [{ key: "WantedBy", value: unitNames(["timers.target"]) }] },
     ],
+  };
+}
+
+/**
+ * Sections and keys in the order the deployed file has them: the adapters pass units to
+ * home-manager as attribute sets, which its toSystemdIni renders sorted by name; a key given a
+ * list (`Environment=`) is repeated in the list's order (decision 0025).
+ */
+export function upstreamOrder(unit: UnitFile): UnitFile {
+  const byName = <T extends { name: string } | { key: string }>(a: T, b: T): number => {
+    const x = "name" in a ? a.name : a.key;
+    const y = "name" in b ? b.name : (b as { key: string }).key;
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  return {
+    name: unit.name,
+    sections: [...unit.sections]
+      .sort(byName)
+      .map((section) => ({ name: section.name, entries: [...section.entries].sort(byName) })),
   };
 }
 
