@@ -1,5 +1,7 @@
+import type { InitQuestion } from "../../api/init.js";
 import { init } from "../../api/init.js";
 import type { CommandContext } from "../context.js";
+import { askText } from "../prompt.js";
 import { colors, toJson } from "../render.js";
 
 export async function run(
@@ -7,12 +9,23 @@ export async function run(
   opts: { force?: boolean; user?: string; dryRun?: boolean },
 ): Promise<void> {
   const { globals, output } = ctx;
+  // Ask only on a terminal: without one, open fields are left out and warned about.
+  const interactive = output.tty && Boolean(process.stdin.isTTY) && !globals.json;
+  const ask = async (q: InitQuestion) => {
+    output.out(`${q.host}: flake.nix does not say its ${q.field} (${q.why}).`);
+    return askText(`  ${q.field} of ${q.host}`, {
+      suggestion: q.suggestion,
+      valid: q.valid,
+      invalid: q.field === "user" ? "not a user name" : 'not a Nix system like "aarch64-darwin"',
+    });
+  };
   const result = await init({
     workspace: globals.workspace,
     force: opts.force,
     user: opts.user,
     dryRun: opts.dryRun,
     env: ctx.env,
+    ...(interactive ? { ask } : {}),
   });
   if (globals.json) {
     output.out(toJson(result));
@@ -65,6 +78,7 @@ export async function run(
     }
   }
   for (const note of result.notes) output.out("\n" + c.yellow("note: ") + note);
+  for (const warning of result.warnings) output.err(c.yellow("warning: ") + warning);
   output.out(
     "\n" +
       c.bold("Next:") +
