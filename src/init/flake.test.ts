@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openFlake } from "../adapters/flake-files.js";
@@ -8,6 +10,7 @@ const fixtures = resolve(import.meta.dirname, "../../test/fixtures/flakes");
 
 async function read(name: string) {
   const files = await openFlake(join(fixtures, name));
+  expect(files.syntaxError).toBeUndefined();
   return readFlakeHosts(files.flake!, files.load);
 }
 
@@ -172,4 +175,24 @@ describe("reading a flake's hosts", () => {
       "outputs is not something init can read (flake.nix:1: `import ./outputs.nix`: init reads only flake.nix here): add hosts by hand.",
     ]);
   });
+
+  it.skipIf(spawnSync("nix-instantiate", ["--version"]).status !== 0)(
+    "the fixture flakes are valid Nix (nix-instantiate --parse)",
+    () => {
+      const files = readdirSync(fixtures, { recursive: true, encoding: "utf8" }).filter((f) =>
+        f.endsWith(".nix"),
+      );
+      expect(files.length).toBeGreaterThan(10);
+      for (const f of files) {
+        const r = spawnSync(
+          "nix-instantiate",
+          ["--parse", "--store", "dummy://", join(fixtures, f)],
+          {
+            encoding: "utf8",
+          },
+        );
+        expect(r.stderr, f).toBe("");
+      }
+    },
+  );
 });

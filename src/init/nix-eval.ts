@@ -657,7 +657,8 @@ function applyLambda(fn: Extract<Value, { kind: "lambda" }>, arg: Thunk, ctx: Co
   const formals = n.childForFieldName("formals");
   for (const f of formals?.childrenForFieldName("formal") ?? []) {
     if (!f) continue;
-    const name = f.childForFieldName("name")!.text;
+    const name = f.childForFieldName("name")?.text;
+    if (!name) continue; // the trailing comma of `{ a, b, }:`
     const fallback = f.childForFieldName("default");
     const at = where(f, fn.file);
     vars.set(
