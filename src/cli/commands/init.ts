@@ -4,6 +4,10 @@ import type { CommandContext } from "../context.js";
 import { askText } from "../prompt.js";
 import { colors, toJson } from "../render.js";
 
+/** The adapter level a host's own configuration imports: its platform, or home for standalone home-manager. */
+const level = (h: { platform: string; standalone?: boolean }) =>
+  h.standalone ? "home" : h.platform;
+
 export async function run(
   ctx: CommandContext,
   opts: { force?: boolean; user?: string; dryRun?: boolean },
@@ -47,13 +51,16 @@ export async function run(
         c.bold("Hosts found in flake.nix:") +
         " " +
         result.hosts
-          .map((h) => `${h.name} (${h.platform}${h.system ? `, ${h.system}` : ""})`)
+          .map(
+            (h) =>
+              `${h.name} (${h.standalone ? `home-manager on ${h.platform}` : h.platform}, ${h.system ?? "system ?"}, ${h.user ? `user ${h.user}` : "user ?"})`,
+          )
           .join(", "),
     );
     output.out(
       "\n" +
         c.bold(
-          result.hosts.every((h) => result.imported[h.name]?.includes(h.platform))
+          result.hosts.every((h) => result.imported[h.name]?.includes(level(h)))
             ? "Every host already imports the adapter:"
             : "Add one line per host to your flake (setup-mac never edits flake.nix):",
         ),
@@ -61,9 +68,16 @@ export async function run(
     for (const h of result.hosts) {
       const lines = result.importLines[h.name]!;
       const done = result.imported[h.name] ?? [];
-      if (done.includes(h.platform)) {
+      if (done.includes(level(h))) {
         output.out(
           `  ${c.green("✓")} ${h.name} already imports ${done.map((l) => `.${l}`).join(" and ")}`,
+        );
+        continue;
+      }
+      if (h.standalone) {
+        const name = JSON.stringify(`${h.user ?? "<user>"}@${h.name}`);
+        output.out(
+          `  ${c.dim(`# homeConfigurations.${name}: in its modules list`)}\n  ${lines.home}`,
         );
         continue;
       }
