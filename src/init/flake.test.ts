@@ -66,6 +66,19 @@ describe("reading a flake's hosts", () => {
       ["server", "home-manager on nixos", "x86_64-linux", "ops", "/srv/ops"],
       ["thinkpad", "home-manager on nixos", "x86_64-linux", "lars"],
     ]);
+    expect(r.notes).toEqual([
+      'homeConfigurations.server has no "@host" in its name: setup-mac calls the host "server", and `apply` switches `.#ops@server`; name the configuration "ops@<host>" in flake.nix to match.',
+    ]);
+    // home-manager's own lookup: `homeConfigurations.<user>` when there is no `<user>@<host>`.
+    const named = await readText(`{
+      outputs = { nixpkgs, home-manager, ... }: {
+        homeConfigurations.jdoe = home-manager.lib.homeManagerConfiguration {
+          pkgs = nixpkgs.legacyPackages.aarch64-darwin;
+          modules = [ ./home.nix ];
+        };
+      };
+    }`);
+    expect(summary(named)).toEqual([["jdoe", "home-manager on darwin", "aarch64-darwin", "jdoe"]]);
   });
 
   it("says what it cannot determine, why and where, and guesses nothing", async () => {

@@ -93,6 +93,11 @@ export function readFlakeHosts(root: Node, load?: Loader): FlakeReading {
           );
           continue;
         }
+        if (host.standalone && !name.includes("@")) {
+          notes.push(
+            `homeConfigurations.${name} has no "@host" in its name: setup-mac calls the host ${JSON.stringify(host.name)}, and \`apply\` switches \`.#${host.user ?? "<user>"}@${host.name}\`; name the configuration ${JSON.stringify(`${host.user ?? "<user>"}@<host>`)} in flake.nix to match.`,
+          );
+        }
         if (hosts.some((h) => h.name === host.name)) {
           notes.push(
             `${host.name} is defined twice (${place(host.at)}); the first definition is used.`,
@@ -369,7 +374,18 @@ function readHost(
     const named = (names: Set<string>): Value[] =>
       [...names].map((value) => ({ kind: "string", value, at: host.at }));
     // The strongest evidence first: what the platform itself treats as the user.
-    const tiers: Value[][] = [primary, username, named(hm.names), named(normal.names), fromSpecial];
+    // `home-manager switch --flake .` looks up `homeConfigurations.<user>` when there is no
+    // `<user>@<host>`: a name without `@` is its user's.
+    const configName =
+      kind.output === "homeConfigurations" && USER.test(name) ? named(new Set([name])) : [];
+    const tiers: Value[][] = [
+      primary,
+      username,
+      configName,
+      named(hm.names),
+      named(normal.names),
+      fromSpecial,
+    ];
     const tier = tiers.find((t) => t.length > 0) ?? [];
     user = decide(
       "user",
