@@ -136,6 +136,23 @@ describe("reading a flake's hosts", () => {
     ]);
   });
 
+  it("reads helpers the flake exports itself, through self", async () => {
+    const r = await readText(`{
+      outputs = { self, nixpkgs, ... }: {
+        lib.mkHost = name: nixpkgs.lib.nixosSystem {
+          system = "x86_64-linux";
+          modules = [ ./hosts/\${name} { users.users.\${name}.isNormalUser = true; } ];
+        };
+        nixosConfigurations.kai = self.lib.mkHost "kai";
+        nixosConfigurations.rev = self.lib.mkHost (self.rev or "dirty");
+      };
+    }`);
+    expect(summary(r)).toEqual([
+      ["kai", "nixos", "x86_64-linux", "kai"],
+      ["rev", "nixos", "x86_64-linux", "dirty"],
+    ]);
+  });
+
   it("reads attribute-set, quoted and dotted forms, and ignores strings and comments", async () => {
     const r = await readText(`{
       outputs = { nixpkgs, darwin, ... }: {

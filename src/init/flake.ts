@@ -64,8 +64,28 @@ export function readFlakeHosts(root: Node, load?: Loader): FlakeReading {
     return { hosts: [], notes };
   }
   const at = { file: "flake.nix", line: 1 };
-  const inputs: Value = { kind: "ref", path: [], at };
+  // The inputs are known only to Nix, except `self`: the outputs themselves (`self.rev` and the
+  // like stay unknown).
+  const done: { outputs?: Value } = {};
+  const self: Value = {
+    kind: "attrs",
+    entries: new Map(),
+    dynamic: [],
+    fallback: (name) => {
+      const own = done.outputs?.kind === "attrs" ? done.outputs.entries.get(name) : undefined;
+      return own ? own.force() : { kind: "ref", path: ["self", name], at };
+    },
+    at,
+  };
+  const inputs: Value = {
+    kind: "attrs",
+    entries: new Map([["self", ready(self)]]),
+    dynamic: [],
+    fallback: (name) => ({ kind: "ref", path: [name], at }),
+    at,
+  };
   const outputs = apply(outputsThunk.force(), ready(inputs), ctx, at);
+  done.outputs = outputs;
   const sets = outputSets(outputs, ctx, notes);
 
   const hosts: FlakeHost[] = [];
@@ -498,47 +518,4 @@ function endsWith(path: string[], tail: string[]): boolean {
   return (
     path.length >= tail.length && tail.every((t, i) => path[path.length - tail.length + i] === t)
   );
-}
-
-/** Replaces the contents of strings and comments by spaces, keeping offsets. */
-export function blankStringsAndComments(text: string): string {
-  const out = text.split("");
-  let i = 0;
-  const blank = (from: number, to: number) => {
-    for (let k = from; k < to; k++) if (out[k] !== "\n") out[k] = " ";
-  };
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === "#") {
-      const end = text.indexOf("\n", i);
-      const stop = end < 0 ? text.length : end;
-      blank(i, stop);
-      i = stop;
-    } else if (c === "/" && text[i + 1] === "*") {
-      const end = text.indexOf("*/", i + 2);
-      const stop = end < 0 ? text.length : end + 2;
-      blank(i, stop);
-      i = stop;
-    } else if (c === '"') {
-      let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
-      blank(i + 1, j);
-      i = j + 1;
-    } else if (c === "'" && text[i + 1] === "'") {
-      let j = i + 2;
-      while (j < text.length) {
-        if (text[j] === "'" && text[j + 1] === "'") {
-          if (text[j + 2] === "'" || text[j + 2] === "$" || text[j + 2] === "\\") {
-            j += 3;
-            continue;
-          }
-          break;
-        }
-        j++;
-      }
-      blank(i + 2, j);
-      i = j + 2;
-    } else i++;
-  }
-  return out.join("");
 }

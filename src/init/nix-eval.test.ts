@@ -135,6 +135,12 @@ describe("the flake evaluator", () => {
         "hosts/desk.nix": `{ system = "x86_64-linux"; up = ../top.nix; }`,
       }),
     ).toEqual({ hosts: { desk: { system: "x86_64-linux", up: "path:top.nix" } } });
+    expect(
+      await run(`let n = "a"; in { p = ./hosts/\${n}/x.nix; q = ./\${builtins.getEnv "H"}; }`),
+    ).toEqual({
+      p: "path:hosts/a/x.nix",
+      q: '?`builtins.getEnv "H"` reads the environment when Nix evaluates @flake.nix:1',
+    });
   });
 
   it("says why, and where, for what only Nix knows", async () => {

@@ -266,11 +266,21 @@ function evaluateNode(n: Node, env: Env, file: string, ctx: Context, at: Where):
     case "uri_expression":
       return { kind: "string", value: n.text, at };
     case "path_expression": {
-      if (n.namedChildren.some((c) => c?.type === "interpolation"))
-        return unknown(`the path \`${clip(n.text)}\` is computed`, at);
-      if (n.text.startsWith("/"))
-        return unknown(`\`${n.text}\` is an absolute path, outside the flake`, at);
-      return { kind: "path", path: joinPath(dirOf(file), n.text), at };
+      // `./hosts/${name}`: the interpolations must be known strings.
+      let text = "";
+      for (const c of n.namedChildren) {
+        if (!c) continue;
+        if (c.type !== "interpolation") {
+          text += c.text;
+          continue;
+        }
+        const v = sub(c.childForFieldName("expression")!);
+        if (v.kind !== "string") return unknownFrom(v, `the path \`${clip(n.text)}\``, at);
+        text += v.value;
+      }
+      if (text.startsWith("/"))
+        return unknown(`\`${text}\` is an absolute path, outside the flake`, at);
+      return { kind: "path", path: joinPath(dirOf(file), text), at };
     }
     case "hpath_expression":
     case "spath_expression":
