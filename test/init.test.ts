@@ -144,6 +144,9 @@ describe("init on real-world flakes", () => {
     const flagged = copy("flake-parts", "flagged");
     await init({ workspace: flagged, env, user: "zoe" });
     expect(hostsOf(flagged)["work-mac"]!.user).toBe("lars.k");
+    await expect(init({ workspace: flagged, env, user: "Bad User" })).rejects.toThrow(
+      '--user "Bad User" is not a user name',
+    );
     const open = copy("unresolvable", "flagged-open");
     await init({ workspace: open, env, user: "zoe" });
     expect(hostsOf(open).mac!.user).toBe("zoe");

@@ -11,6 +11,9 @@ import { syntaxProblems } from "../migrate/nix-value.js";
 import { readTextIfPresent } from "./node-fs.js";
 import { nixParser } from "./nix-grammar.js";
 
+/** The adapter folder `init` writes (also `ADAPTER_DIR` in api/init). */
+const ADAPTER_DIR = "setup-mac/nix";
+
 export interface FlakeFiles {
   /** `flake.nix`'s tree, or undefined when there is none. */
   flake?: Node;
@@ -51,6 +54,8 @@ export async function openFlake(root: string): Promise<FlakeFiles> {
   const load: Loader = (rel) => {
     if (rel.startsWith("../") || rel === "..")
       return { error: `${rel} is outside the flake's folder` };
+    // setup-mac's own adapter reads the lock: it is not where a host's system or user is.
+    if (rel === ADAPTER_DIR || rel.startsWith(`${ADAPTER_DIR}/`)) return { module: "setup-mac" };
     let got = cache.get(rel);
     if (!got) cache.set(rel, (got = parse(rel)));
     return got;

@@ -169,6 +169,13 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
       }),
     );
   }
+  if (options.user !== undefined && !USER_RE.test(options.user)) {
+    throw new SetupMacError(
+      diagnostic("usage", `--user ${JSON.stringify(options.user)} is not a user name`, {
+        hint: "give the login name of the hosts' user, e.g. `--user lars`",
+      }),
+    );
+  }
   const notes: string[] = [];
   const files: InitResult["files"] = [];
   const writes: { path: string; text: string }[] = [];

@@ -64,8 +64,14 @@ export interface Env {
   parent?: Env;
 }
 
-/** Reads another file of the flake: its path relative to the flake's folder → its syntax tree. */
-export type Loader = (path: string) => { root: Node; file: string } | { error: string };
+/**
+ * Reads another file of the flake: its path relative to the flake's folder → its syntax tree;
+ * `module` for a file that is a module from outside the flake's own text (setup-mac's adapter),
+ * which is not evaluated.
+ */
+export type Loader = (
+  path: string,
+) => { root: Node; file: string } | { error: string } | { module: string };
 
 /** The evaluation's limits and ports, shared by every value it computes. */
 export interface Context {
@@ -719,6 +725,7 @@ function runBuiltin(name: string, args: Thunk[], ctx: Context, at: Where): Value
         if (!ctx.load) return unknown(`\`import ./${v.path}\`: init reads only flake.nix here`, at);
         const loaded = ctx.load(v.path);
         if ("error" in loaded) return unknown(`\`import ./${v.path}\`: ${loaded.error}`, at);
+        if ("module" in loaded) return { kind: "ref", path: [loaded.module], at };
         return evaluateFile(loaded.root, loaded.file, ctx);
       }
       if (v.kind === "ref") return { kind: "ref", path: [...v.path, "import"], at };
