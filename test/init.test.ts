@@ -96,6 +96,14 @@ describe("init on real-world flakes", () => {
     },`,
     );
     expect(text).not.toMatch(/"user": "(user|someone)"/);
+    // The built CLI: the same warnings on stderr, the import lines on stdout, exit 0.
+    const again = copy("unresolvable", "cli");
+    const run = cli(["--workspace", again, "init"], { env });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe(r.warnings.map((w) => `warning: ${w}\n`).join(""));
+    expect(run.stdout).toContain(
+      "Hosts found in flake.nix: box (nixos, system ?, user ?), mac (darwin, aarch64-darwin, user ?), vm (nixos, system ?, user ?)",
+    );
     const check = cli(["--workspace", dir, "check"], {
       env: { SETUP_MAC_CACHE_DIR: join(scratch, "cache") },
     });
@@ -148,7 +156,8 @@ describe("init on real-world flakes", () => {
       '--user "Bad User" is not a user name',
     );
     const open = copy("unresolvable", "flagged-open");
-    await init({ workspace: open, env, user: "zoe" });
+    const filled = await init({ workspace: open, env, user: "zoe" });
     expect(hostsOf(open).mac!.user).toBe("zoe");
+    expect(filled.hosts.find((h) => h.name === "mac")).toMatchObject({ user: "zoe", missing: [] });
   });
 });

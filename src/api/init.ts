@@ -209,6 +209,16 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   if (existingConfig === undefined) {
     const hosts = await completeHosts(found, options, env, warnings);
     plan(CONFIG_FILE, initialConfig(hosts), "created");
+    // The result shows what was written: answers and --user included, open fields still missing.
+    found = found.map((h, i) => {
+      const { system, user } = hosts[i]!;
+      return {
+        ...h,
+        ...(system ? { system } : {}),
+        ...(user ? { user } : {}),
+        missing: hosts[i]!.missing,
+      };
+    });
     configHosts = new Set(found.map((h) => h.name));
   } else {
     files.push({ path: CONFIG_FILE, action: "unchanged" });
