@@ -136,7 +136,7 @@ describe("reading a flake's hosts", () => {
     ]);
   });
 
-  it("reads helpers the flake exports itself, through self", async () => {
+  it("reads helpers the flake exports through self, and modules in full form (config, options, imports)", async () => {
     const r = await readText(`{
       outputs = { self, nixpkgs, ... }: {
         lib.mkHost = name: nixpkgs.lib.nixosSystem {
@@ -145,9 +145,18 @@ describe("reading a flake's hosts", () => {
         };
         nixosConfigurations.kai = self.lib.mkHost "kai";
         nixosConfigurations.rev = self.lib.mkHost (self.rev or "dirty");
+        # A module in full form: configuration under config, imports beside it.
+        darwinConfigurations.full = nixpkgs.lib.darwinSystem {
+          modules = [ {
+            options.my.enable = nixpkgs.lib.mkEnableOption "x";
+            imports = [ { nixpkgs.hostPlatform = "aarch64-darwin"; } ];
+            config = { system.primaryUser = "ida"; users.users.not-this-one = { }; };
+          } ];
+        };
       };
     }`);
     expect(summary(r)).toEqual([
+      ["full", "darwin", "aarch64-darwin", "ida"],
       ["kai", "nixos", "x86_64-linux", "kai"],
       ["rev", "nixos", "x86_64-linux", "dirty"],
     ]);

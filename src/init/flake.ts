@@ -208,10 +208,13 @@ function moduleBody(v: Value, args: Map<string, Thunk>, ctx: Context): Value {
   return v;
 }
 
-/** A module's configuration: `config` when it declares `options`, else the set itself. */
+/**
+ * A module's configuration: as in the module system, a set with `config` or `options` keeps its
+ * configuration under `config`; any other set is configuration itself.
+ */
 function moduleConfig(v: Value): Value {
-  if (v.kind === "attrs" && v.entries.has("options")) {
-    return v.entries.get("config")?.force() ?? { ...v, entries: new Map() };
+  if (v.kind === "attrs" && (v.entries.has("options") || v.entries.has("config"))) {
+    return v.entries.get("config")?.force() ?? { ...v, entries: new Map(), dynamic: [] };
   }
   return v;
 }
@@ -231,13 +234,14 @@ function hostModules(list: Value | undefined, args: Map<string, Thunk>, ctx: Con
   const visit = (t: Thunk, depth: number) => {
     if (seen.has(t) || depth > 20 || seen.size > 500) return;
     seen.add(t);
-    const v = moduleConfig(moduleBody(t.force(), args, ctx));
+    const body = moduleBody(t.force(), args, ctx);
+    const v = moduleConfig(body);
     if (v.kind === "attrs") {
       modules.push(v);
       unknowns.push(...v.dynamic);
-      const imports = v.entries.get("imports")?.force();
-      if (imports?.kind === "list") for (const i of imports.items) visit(i, depth + 1);
     } else if (v.kind === "unknown") unknowns.push(v);
+    const imports = body.kind === "attrs" ? body.entries.get("imports")?.force() : undefined;
+    if (imports?.kind === "list") for (const i of imports.items) visit(i, depth + 1);
     // A `ref` or `call` (`home-manager.darwinModules.home-manager`) is an upstream module.
   };
   if (list?.kind === "list") for (const t of list.items) visit(t, 0);
