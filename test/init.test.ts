@@ -40,6 +40,7 @@ describe("init on real-world flakes", () => {
     expect(hostsOf(dir)).toEqual({
       "evo-x2": { platform: "nixos", system: "x86_64-linux", user: "lars", programs: {} },
       macbook: { platform: "darwin", system: "aarch64-darwin", user: "lars", programs: {} },
+      pi: { platform: "nixos", system: "aarch64-linux", user: "lars", programs: {} },
       "work-mac": { platform: "darwin", system: "x86_64-darwin", user: "lars.k", programs: {} },
     });
     expect(r.importLines["work-mac"]!.system).toBe(

@@ -37,6 +37,7 @@ describe("reading a flake's hosts", () => {
     expect(summary(r)).toEqual([
       ["evo-x2", "nixos", "x86_64-linux", "lars"],
       ["macbook", "darwin", "aarch64-darwin", "lars", "/Users/lars"],
+      ["pi", "nixos", "aarch64-linux", "lars"],
       ["work-mac", "darwin", "x86_64-darwin", "lars.k", "/Users/lars.k"],
     ]);
     expect(r.notes).toEqual([]);

@@ -301,7 +301,22 @@ function readHost(
   ctx: Context,
   setAt: Where,
 ): FlakeHost | undefined {
-  const v = config.force();
+  let v = config.force();
+  // flake-parts' `withSystem "x86_64-linux" ({ config, inputs', ... }: lib.nixosSystem { … })`:
+  // the function gets that system's module arguments, and the system is the host's unless the
+  // call says otherwise.
+  let withSystem: Value | undefined;
+  if (v.kind === "call" && v.fn[v.fn.length - 1] === "withSystem" && v.args.length === 2) {
+    withSystem = v.args[0]!.force();
+    const perSystem: Value = {
+      kind: "attrs",
+      entries: new Map([["system", ready(withSystem)]]),
+      dynamic: [],
+      fallback: (arg) => ({ kind: "ref", path: [arg], at: v.at }),
+      at: v.at,
+    };
+    v = apply(v.args[1]!.force(), ready(perSystem), ctx, v.at);
+  }
   let hostName = name;
   let nameUser: string | undefined;
   if (kind.output === "homeConfigurations") {
@@ -348,6 +363,7 @@ function readHost(
     else systemCandidates.push(r);
   };
   take(attr("system"));
+  if (withSystem && systemCandidates.length === 0) take(withSystem);
   if (kind.output === "homeConfigurations") take(pkgsSystem(attr("pkgs")));
   for (const path of [
     ["nixpkgs", "hostPlatform"],
