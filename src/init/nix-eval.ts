@@ -120,7 +120,7 @@ function clip(text: string): string {
 export function evaluateFile(root: Node, file: string, ctx: Context): Value {
   const expr = root.childForFieldName("expression") ?? root.namedChildren[0];
   if (!expr) return unknown("the file is empty", { file, line: 1 });
-  return evaluate(expr, globals(file, ctx), file, ctx);
+  return evaluate(expr, globals(file), file, ctx);
 }
 
 // ---- the global scope ------------------------------------------------------------------------
@@ -153,21 +153,21 @@ const FUNCTIONS: Record<string, number> = {
   mkIf: 2,
   optionalAttrs: 2,
 };
-const BUILTINS_ONLY = new Set([
-  "import",
-  "getEnv",
-  "readFile",
-  "readDir",
-  "pathExists",
-  "fromJSON",
-  "fromTOML",
-  "currentSystem",
+/** The ones `lib` has too (its own, and the builtins it re-exports). */
+const LIB = new Set([
+  "genAttrs",
+  "nameValuePair",
+  "hasSuffix",
+  "hasPrefix",
+  "mkDefault",
+  "mkForce",
+  "mkOverride",
+  "mkIf",
+  "optionalAttrs",
+  "mapAttrs",
   "listToAttrs",
   "attrNames",
   "attrValues",
-  "toString",
-  "map",
-  "mapAttrs",
 ]);
 
 function builtin(name: string, at: Where): Value {
@@ -179,7 +179,7 @@ function builtin(name: string, at: Where): Value {
   return { kind: "builtin", name, arity: FUNCTIONS[name]!, args: [], at };
 }
 
-function globals(file: string, _ctx: Context): Env {
+function globals(file: string): Env {
   const at = { file, line: 1 };
   const vars = new Map<string, Thunk>([
     ["true", ready({ kind: "bool", value: true, at })],
@@ -196,20 +196,9 @@ function globals(file: string, _ctx: Context): Env {
 /** Selecting `name` from a name from outside: `builtins.x` and `….lib.x` may be run here. */
 function selectRef(path: string[], name: string, at: Where): Value {
   const isBuiltins = path.length === 1 && path[0] === "builtins";
-  const isLib = path.includes("lib");
-  if (
-    name in FUNCTIONS &&
-    (isBuiltins || (isLib && !BUILTINS_ONLY.has(name)) || isLibMap(path, name))
-  )
+  if ((isBuiltins && name in FUNCTIONS) || (path.includes("lib") && LIB.has(name)))
     return builtin(name, at);
   return { kind: "ref", path: [...path, name], at };
-}
-
-/** `lib.mapAttrs` and `lib.attrNames` are builtins re-exported by lib. */
-function isLibMap(path: string[], name: string): boolean {
-  return (
-    path.includes("lib") && ["mapAttrs", "attrNames", "attrValues", "listToAttrs"].includes(name)
-  );
 }
 
 // ---- evaluation ------------------------------------------------------------------------------
