@@ -123,6 +123,10 @@ describe("reading a flake's hosts", () => {
           system = "x86_64-linux";
           modules = [ { users.users.kim.isNormalUser = true; users.users.lee.isNormalUser = true; } ];
         };
+        nixosConfigurations.c = nixpkgs.lib.nixosSystem {
+          system = "x86_64-linux";
+          modules = [ { home-manager.users.root = { }; home-manager.users.lee = { }; } ];
+        };
       };
     }`);
     expect(summary(r)).toEqual([
@@ -134,6 +138,7 @@ describe("reading a flake's hosts", () => {
         undefined,
         "user missing at flake.nix:8: its modules name several: kim, lee",
       ],
+      ["c", "nixos", "x86_64-linux", "lee"],
     ]);
   });
 

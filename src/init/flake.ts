@@ -407,6 +407,7 @@ function readHost(
       return !(system?.kind === "bool" && system.value);
     });
     normal.names.delete("root");
+    hm.names.delete("root"); // a home-manager config for root does not make root the user
     userUnknowns.push(...hm.unknowns, ...normal.unknowns);
     const fromSpecial = ["user", "username", "userName", "primaryUser"]
       .map((k) => args.get(k)?.force())
