@@ -67,6 +67,12 @@ describe("migrate", () => {
     );
     expect(r.enable).toBe(`setup-mac programs enable ${programs.join(" ")}`);
     expect(snapshot(src)).toEqual(before);
+    // Home folders written out in the sources follow each host's home in the modules.
+    const rg = r.modules.find((m) => m.program === "rg")!.text;
+    expect(rg).toContain("config: ({ host }) => ({");
+    expect(rg).toContain("RIPGREP_CONFIG_PATH: `${host.home}/.config/ripgrep/config`");
+    const modules = r.modules.map((m) => m.text).join("\n");
+    expect(modules).not.toMatch(/\/(home|Users)\/lars/);
   });
 
   it("the migrated modules check and build on a host that enables them all", async () => {

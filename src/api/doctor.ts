@@ -12,7 +12,6 @@ import { listGenerations, readInProgress, STATE_DIR } from "../apply/store.js";
 import { LOCK_FILE } from "../emit/lock.js";
 import type { Lock } from "../emit/lock-types.js";
 import { SetupMacError } from "../errors/index.js";
-import { blankStringsAndComments } from "../init/flake.js";
 import { CONFIG_FILE, parseConfig } from "../load/config.js";
 import type { ProcessRunner } from "../ports/index.js";
 import { CommandStartError } from "../ports/index.js";
@@ -649,4 +648,47 @@ async function reach(host: string, target: string, runner: ProcessRunner): Promi
       fix: "install OpenSSH's client",
     };
   }
+}
+
+/** Replaces the contents of strings and comments by spaces, keeping offsets. */
+function blankStringsAndComments(text: string): string {
+  const out = text.split("");
+  let i = 0;
+  const blank = (from: number, to: number) => {
+    for (let k = from; k < to; k++) if (out[k] !== "\n") out[k] = " ";
+  };
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === "#") {
+      const end = text.indexOf("\n", i);
+      const stop = end < 0 ? text.length : end;
+      blank(i, stop);
+      i = stop;
+    } else if (c === "/" && text[i + 1] === "*") {
+      const end = text.indexOf("*/", i + 2);
+      const stop = end < 0 ? text.length : end + 2;
+      blank(i, stop);
+      i = stop;
+    } else if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      blank(i + 1, j);
+      i = j + 1;
+    } else if (c === "'" && text[i + 1] === "'") {
+      let j = i + 2;
+      while (j < text.length) {
+        if (text[j] === "'" && text[j + 1] === "'") {
+          if (text[j + 2] === "'" || text[j + 2] === "$" || text[j + 2] === "\\") {
+            j += 3;
+            continue;
+          }
+          break;
+        }
+        j++;
+      }
+      blank(i + 2, j);
+      i = j + 2;
+    } else i++;
+  }
+  return out.join("");
 }

@@ -9,8 +9,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeAllInside } from "../adapters/confine.js";
 import { diagnostic, SetupMacError } from "../errors/index.js";
-import type { FlakeHost } from "../init/flake.js";
-import { findFlakeHosts } from "../init/flake.js";
+import type { FlakeHost, HostField, MissingField } from "../init/flake.js";
+import { place, readFlakeHosts } from "../init/flake.js";
+import { openFlake } from "../adapters/flake-files.js";
 import { CONFIG_FILE } from "../load/config.js";
 import { readTextIfPresent } from "../adapters/node-fs.js";
 import { sha256 } from "../emit/hash.js";
@@ -22,10 +23,27 @@ export interface InitOptions {
   workspace?: string;
   /** Overwrite adapter files even where they were edited by hand. */
   force?: boolean;
-  /** The primary user for new hosts (default: found in flake.nix, else $USER). */
+  /** The user of new hosts whose user flake.nix does not determine. */
   user?: string;
   dryRun?: boolean;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Asks for a field of a new host that flake.nix does not determine (the CLI passes one on a
+   * terminal). An answer must be valid; `undefined` leaves the field out, marked in the config.
+   */
+  ask?: (question: InitQuestion) => Promise<string | undefined>;
+}
+
+/** A host field init could not read from the flake, put to the user. */
+export interface InitQuestion {
+  host: string;
+  field: HostField;
+  /** Why it is not known, with file:line. */
+  why: string;
+  /** A value to offer (the platform's usual system, $USER), accepted only when confirmed. */
+  suggestion?: string;
+  /** Whether an answer is valid for this field. */
+  valid: (answer: string) => boolean;
 }
 
 export type FileAction = "created" | "updated" | "unchanged" | "kept-edited";
@@ -39,6 +57,8 @@ export interface InitResult {
   /** host → the adapter levels its configuration already imports (`nixos`, `darwin`, `home`). */
   imported: Record<string, string[]>;
   notes: string[];
+  /** Host fields left out of the new config because flake.nix does not determine them. */
+  warnings: string[];
 }
 
 /** The folder of the setup-mac package (holds `nix/`), found from this file upwards. */
@@ -71,8 +91,27 @@ export function adapterFiles(): Map<string, string> {
   return out;
 }
 
-/** The config text for new hosts, with comments that explain each part. */
-export function initialConfig(hosts: FlakeHost[], user: string): string {
+/** A new host as init writes it: what the flake said, what was asked, and what is left out. */
+export interface NewHost {
+  name: string;
+  platform: FlakeHost["platform"];
+  system?: string;
+  user?: string;
+  home?: string;
+  standalone?: boolean;
+  /** Fields left out, each with why (written as a comment where the field would be). */
+  missing: MissingField[];
+}
+
+const SYSTEM_RE = /^(aarch64|x86_64|i686|armv7l|riscv64)-(darwin|linux)$/;
+const USER_RE = /^[a-z_][a-z0-9_.-]*$/;
+
+/**
+ * The config text for new hosts, with comments that explain each part. A field the flake does
+ * not determine is left out, with a comment saying why and what to set: `check` then reports it
+ * as required, so nothing builds on a guess.
+ */
+export function initialConfig(hosts: NewHost[]): string {
   const lines = [
     "{",
     "  // setup-mac: the hosts of this flake and the programs each one runs.",
@@ -84,13 +123,24 @@ export function initialConfig(hosts: FlakeHost[], user: string): string {
     "",
     '  "hosts": {',
   ];
+  const fieldLine = (h: NewHost, field: HostField, value: string | undefined, example: string) => {
+    if (value !== undefined) return `      ${JSON.stringify(field)}: ${JSON.stringify(value)},`;
+    const m = h.missing.find((x) => x.field === field);
+    const reason = m ? `${place(m.at)}: ${m.why}` : "not found in flake.nix";
+    return `      // "${field}" is not set: ${reason.replace(/\n/g, " ")}. Set it, e.g. "${field}": "${example}",`;
+  };
+  const defaultHome = (h: NewHost) =>
+    h.platform === "darwin" ? `/Users/${h.user}` : `/home/${h.user}`;
   hosts.forEach((h, i) => {
-    const system = h.system ?? (h.platform === "darwin" ? "aarch64-darwin" : "x86_64-linux");
     lines.push(
       `    ${JSON.stringify(h.name)}: {`,
       `      "platform": "${h.platform}",`,
-      `      "system": "${system}",${h.system ? "" : " // not found in flake.nix: check it"}`,
-      `      "user": ${JSON.stringify(user)},`,
+      fieldLine(h, "system", h.system, h.platform === "darwin" ? "aarch64-darwin" : "x86_64-linux"),
+      fieldLine(h, "user", h.user, "lars"),
+      ...(h.user && h.home && h.home !== defaultHome(h)
+        ? [`      "home": ${JSON.stringify(h.home)},`]
+        : []),
+      ...(h.standalone ? ['      "switch": "home-manager",'] : []),
       '      "programs": {},',
       `    }${i < hosts.length - 1 ? "," : ""}`,
     );
@@ -108,15 +158,6 @@ helpers and are not modules.
 \`setup-mac programs new <name>\` scaffolds one; \`setup-mac check\` validates them all.
 `;
 
-function findUser(flake: string | undefined, env: NodeJS.ProcessEnv): string {
-  const primary = flake && /\bsystem\.primaryUser\s*=\s*"([a-z_][a-z0-9_.-]*)"/.exec(flake);
-  if (primary) return primary[1]!;
-  const users = flake && /\busers\.users\.("?)([a-z_][a-z0-9_.-]*)\1\s*[.=]/.exec(flake);
-  if (users) return users[2]!;
-  const user = env.USER ?? env.LOGNAME;
-  return user && /^[a-z_][a-z0-9_.-]*$/.test(user) ? user : "user";
-}
-
 /** Sets up a workspace in an existing flake repository. */
 export async function init(options: InitOptions = {}): Promise<InitResult> {
   const root = resolve(options.workspace ?? ".");
@@ -128,6 +169,13 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
       }),
     );
   }
+  if (options.user !== undefined && !USER_RE.test(options.user)) {
+    throw new SetupMacError(
+      diagnostic("usage", `--user ${JSON.stringify(options.user)} is not a user name`, {
+        hint: "give the login name of the hosts' user, e.g. `--user lars`",
+      }),
+    );
+  }
   const notes: string[] = [];
   const files: InitResult["files"] = [];
   const writes: { path: string; text: string }[] = [];
@@ -136,19 +184,41 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     if (action === "created" || action === "updated") writes.push({ path: join(root, rel), text });
   };
 
-  const flake = readTextIfPresent(join(root, "flake.nix"));
-  const found = flake ? findFlakeHosts(flake) : [];
+  const warnings: string[] = [];
+  const flakeFiles = await openFlake(root);
+  const flake = flakeFiles.flake;
+  let found: FlakeHost[] = [];
   if (!flake) notes.push("There is no flake.nix here: add hosts to setup-mac.jsonc by hand.");
-  else if (found.length === 0) {
+  else if (flakeFiles.syntaxError) {
     notes.push(
-      "No darwinConfigurations or nixosConfigurations were found in flake.nix (hosts defined in other files or by a function are not seen): add hosts to setup-mac.jsonc by hand.",
+      `flake.nix:${flakeFiles.syntaxError.line} has a syntax error (${flakeFiles.syntaxError.message}): no hosts were read. Fix it (\`nix flake check\` shows it) and run \`setup-mac init\` again.`,
     );
+  } else {
+    const reading = readFlakeHosts(flake, flakeFiles.load);
+    found = reading.hosts;
+    notes.push(...reading.notes);
+    if (found.length === 0) {
+      notes.push(
+        "No darwinConfigurations, nixosConfigurations or homeConfigurations were found in flake.nix: add hosts to setup-mac.jsonc by hand.",
+      );
+    }
   }
 
   const existingConfig = readTextIfPresent(join(root, CONFIG_FILE));
   let configHosts = new Set<string>();
   if (existingConfig === undefined) {
-    plan(CONFIG_FILE, initialConfig(found, options.user ?? findUser(flake, env)), "created");
+    const hosts = await completeHosts(found, options, env, warnings);
+    plan(CONFIG_FILE, initialConfig(hosts), "created");
+    // The result shows what was written: answers and --user included, open fields still missing.
+    found = found.map((h, i) => {
+      const { system, user } = hosts[i]!;
+      return {
+        ...h,
+        ...(system ? { system } : {}),
+        ...(user ? { user } : {}),
+        missing: hosts[i]!.missing,
+      };
+    });
     configHosts = new Set(found.map((h) => h.name));
   } else {
     files.push({ path: CONFIG_FILE, action: "unchanged" });
@@ -232,5 +302,61 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
     importLines,
     imported,
     notes,
+    warnings,
   };
+}
+
+/**
+ * New hosts with what the flake leaves open filled in from `--user` or by asking; whatever
+ * stays open is left out and warned about, naming the host, the field and where the trail ends.
+ */
+async function completeHosts(
+  found: FlakeHost[],
+  options: InitOptions,
+  env: NodeJS.ProcessEnv,
+  warnings: string[],
+): Promise<NewHost[]> {
+  const out: NewHost[] = [];
+  for (const h of found) {
+    const host: NewHost = {
+      name: h.name,
+      platform: h.platform,
+      ...(h.system ? { system: h.system } : {}),
+      ...(h.user ? { user: h.user } : {}),
+      ...(h.home ? { home: h.home } : {}),
+      ...(h.standalone ? { standalone: true } : {}),
+      missing: [],
+    };
+    for (const m of h.missing) {
+      let answer: string | undefined;
+      if (m.field === "user" && options.user) answer = options.user;
+      else if (options.ask) {
+        const envUser = env.USER ?? env.LOGNAME;
+        answer = await options.ask({
+          host: h.name,
+          field: m.field,
+          why: `${place(m.at)}: ${m.why}`,
+          suggestion:
+            m.field === "system"
+              ? h.platform === "darwin"
+                ? "aarch64-darwin"
+                : "x86_64-linux"
+              : envUser && USER_RE.test(envUser)
+                ? envUser
+                : undefined,
+          valid: (a) => (m.field === "system" ? SYSTEM_RE : USER_RE).test(a),
+        });
+      }
+      if (answer !== undefined) {
+        host[m.field] = answer;
+        continue;
+      }
+      host.missing.push(m);
+      warnings.push(
+        `host ${h.name} has no ${m.field}: ${m.why} (${place(m.at)}). Set "${m.field}" for it in ${CONFIG_FILE}${m.field === "user" ? " (or run init with --user)" : ""}.`,
+      );
+    }
+    out.push(host);
+  }
+  return out;
 }

@@ -119,7 +119,7 @@ Exit status:
     .option("--force", "replace adapter files even where they were edited by hand")
     .option(
       "--user <name>",
-      "primary user for the hosts found (default: from flake.nix, else $USER)",
+      "the user of hosts whose user flake.nix does not determine (else asked, or left out and warned about)",
     )
     .option("--dry-run", "show what would be written, write nothing")
     .action(lazy(() => import("./commands/init.js")));

@@ -217,6 +217,15 @@ function zodIssueDiagnostic(
   }
   if (issue.code === "invalid_type" && issue.input === undefined) {
     message = `${where} is required`;
+    const [top, host, field] = path;
+    if (top === "hosts" && path.length === 3 && (field === "user" || field === "system")) {
+      // `init` leaves these out when flake.nix does not determine them (decision 0032).
+      message = `host ${host} has no ${field}`;
+      hint =
+        field === "user"
+          ? `set "user" on host ${host} to its login name, e.g. "user": "lars"`
+          : `set "system" on host ${host} to its Nix system, e.g. "system": "aarch64-darwin"`;
+    }
   }
   return diagnostic("config-invalid", message, { location: locate(doc, path), hint });
 }

@@ -77,4 +77,10 @@ describe("references", () => {
     const tree = (await nixParser()).parse("{\n  a = ;\n}")!;
     expect(syntaxProblems(tree.rootNode)[0]!.line).toBe(2);
   });
+
+  it("accepts a trailing comma after a function's last argument, as nixfmt writes it", async () => {
+    const parser = await nixParser();
+    expect(syntaxProblems(parser.parse("{\n  a,\n  b ? 1,\n}:\na")!.rootNode)).toEqual([]);
+    expect(syntaxProblems(parser.parse("{ a, , b }: a")!.rootNode)).not.toEqual([]);
+  });
 });

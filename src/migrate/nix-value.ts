@@ -52,6 +52,7 @@ const EMPTY: Scope = { bindings: new Map(), args: new Set(), withPkgs: false };
 export function syntaxProblems(root: Node): SyntaxProblem[] {
   const out: SyntaxProblem[] = [];
   const visit = (n: Node): void => {
+    if (trailingFormalComma(n)) return;
     if (n.isError || n.isMissing) {
       out.push({
         line: n.startPosition.row + 1,
@@ -63,6 +64,20 @@ export function syntaxProblems(root: Node): SyntaxProblem[] {
   };
   visit(root);
   return out;
+}
+
+/**
+ * `{ a, b, }:` (a trailing comma in a function's arguments, as nixfmt writes them) is valid
+ * Nix; the bundled grammar parses it as a last argument with a missing name, which is no error.
+ */
+export function trailingFormalComma(n: Node): boolean {
+  return (
+    n.isMissing &&
+    n.type === "identifier" &&
+    n.parent?.type === "formal" &&
+    n.parent.childCount === 1 &&
+    n.parent.nextSibling?.type === "}"
+  );
 }
 
 /** The value of a file's expression: a module function's body, through its `let`s. */

@@ -11,16 +11,38 @@ function key(k: string): string {
   return IDENT.test(k) ? k : JSON.stringify(k);
 }
 
-/** A string as a TypeScript literal (template literals are never used: no `${` surprises). */
+/** A string as a TypeScript literal (a JSON string: no `${` surprises). */
 function str(s: string): string {
   return JSON.stringify(s);
+}
+
+/** `/Users/<name>/…` and `/home/<name>/…`: a user's home folder written out. */
+const HOME_PATH = /^\/(?:Users|home)\/[a-z_][a-z0-9_.-]*(?=\/|$)/;
+
+/**
+ * A value string; one that starts with a home folder becomes `${host.home}…`, so the module
+ * follows each host's user instead of carrying the source machine's (decision 0032).
+ */
+function value(s: string): string {
+  const home = HOME_PATH.exec(s);
+  if (!home) return str(s);
+  const rest = s.slice(home[0].length).replace(/[\\`]|\$\{/g, (c) => `\\${c}`);
+  return `\`\${host.home}${rest}\``;
+}
+
+/** Whether a value holds a string that {@link value} writes from `host.home`. */
+function usesHome(v: unknown): boolean {
+  if (typeof v === "string") return HOME_PATH.test(v);
+  if (v instanceof OptionRef || v instanceof BinRef) return false;
+  if (v && typeof v === "object") return Object.values(v).some(usesHome);
+  return false;
 }
 
 function render(v: Ts, indent: string): string {
   if (v instanceof OptionRef) return `options.${v.name}`;
   if (v instanceof BinRef)
     return v.bin === v.pkg ? `bin(${str(v.bin)})` : `bin(${str(v.bin)}, ${str(v.pkg)})`;
-  if (v === null || typeof v !== "object") return typeof v === "string" ? str(v) : String(v);
+  if (v === null || typeof v !== "object") return typeof v === "string" ? value(v) : String(v);
   const inner = indent + "  ";
   if (Array.isArray(v)) {
     if (v.length === 0) return "[]";
@@ -94,7 +116,11 @@ export function renderModule(p: MigratedProgram): string {
     out.push(`  }),`);
   } else out.push(`  options: z.object({}),`);
   const body = render(contribution, "  ");
-  out.push(`  config: (${p.placeholders.length ? "{ options }" : ""}) => (${body}),`);
+  const args = [
+    ...(p.placeholders.length ? ["options"] : []),
+    ...(usesHome(contribution) ? ["host"] : []),
+  ];
+  out.push(`  config: (${args.length ? `{ ${args.join(", ")} }` : ""}) => (${body}),`);
   out.push(`});`);
   return out.join("\n") + "\n";
 }

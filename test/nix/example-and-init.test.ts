@@ -160,8 +160,10 @@ describe.skipIf(!hasNix)(
 `;
       writeFileSync(join(ws, "flake.nix"), flake);
       const env = { SETUP_MAC_CACHE_DIR: join(scratch, "cache"), USER: "lars" };
-      const init = cli(["--workspace", ws, "init"], { env });
+      // The host files are not in this repository, so the flake does not say the user: --user does.
+      const init = cli(["--workspace", ws, "init", "--user", "lars"], { env });
       expect(init.code).toBe(0);
+      expect(init.stderr).toBe("");
       expect(init.stdout).toContain('(import ./setup-mac/nix { host = "desk"; }).nixos');
       expect(init.stdout).toContain('(import ./setup-mac/nix { host = "work-mac"; }).darwin');
       expect(readFileSync(join(ws, "flake.nix"), "utf8")).toBe(flake);
