@@ -124,7 +124,7 @@ export function flakeSources(
     const top: NixValue = { kind: "attrs", entries: new Map(), line: 1, text: "" };
     for (const d of g.defs) {
       const found = lookup(st.value, d.option, d.user);
-      const value = combine(d.value, found.value, found.line);
+      const value = combine(d.value, found.value, found.line, source);
       place(top, d.option, value, found.line);
     }
     sources.push({ file: st.shown, value: top, level: g.level });
@@ -205,9 +205,12 @@ function tagged(v: unknown): v is Tagged {
   );
 }
 
-/** A value only Nix can know, with its Nix text (the file's own where there is one). */
-function opaque(t: Tagged, stat: NixValue | undefined, line: number): NixValue {
-  const text = stat?.text ?? describe(t);
+/** A value only Nix can know, described for the report. */
+function opaque(t: Tagged, line: number, source: string): NixValue {
+  // A path into the flake is shown as the file's own relative path, not the store copy.
+  if (t.__setupMac === "path" && String(t.path).startsWith(`${source}/`))
+    t = { ...t, path: `./${String(t.path).slice(source.length + 1)}` };
+  const text = describe(t);
   const why = {
     package: `the package ${JSON.stringify(t.name ?? "?")}${t.pname ? ` (pname ${JSON.stringify(t.pname)})` : ""}: an evaluated derivation does not say its nixpkgs attribute${t.pname ? `; write \`pkgs.${String(t.pname)}\` if that is it` : ""}`,
     function: "a function, which only Nix can call",
@@ -226,13 +229,18 @@ function describe(t: Tagged): string {
 }
 
 /** The evaluated value, paired with the file's static value at the same place where it helps. */
-function combine(evaluated: unknown, stat: NixValue | undefined, line: number): NixValue {
+function combine(
+  evaluated: unknown,
+  stat: NixValue | undefined,
+  line: number,
+  source: string,
+): NixValue {
   if (stat && literal(stat)) return stat;
   const at = stat?.line ?? line;
   const text = stat?.text ?? "";
   // What Nix made of a package or `${pkgs.x}` says less than the file's text: the parser path
   // turns that text into `pkgs.x`, `bin()` or a placeholder with the original expression.
-  if (tagged(evaluated)) return stat ?? opaque(evaluated, stat, at);
+  if (tagged(evaluated)) return stat ?? opaque(evaluated, at, source);
   if (evaluated === null) return { kind: "null", line: at, text: text || "null" };
   if (typeof evaluated === "string")
     return { kind: "string", value: evaluated, line: at, text: text || JSON.stringify(evaluated) };
@@ -244,7 +252,7 @@ function combine(evaluated: unknown, stat: NixValue | undefined, line: number): 
     const items = stat?.kind === "list" && stat.items.length === evaluated.length ? stat.items : [];
     return {
       kind: "list",
-      items: evaluated.map((x, i) => combine(x, items[i], at)),
+      items: evaluated.map((x, i) => combine(x, items[i], at, source)),
       line: at,
       text,
     };
@@ -252,7 +260,7 @@ function combine(evaluated: unknown, stat: NixValue | undefined, line: number): 
   const entries = new Map<string, NixValue>();
   const statEntries = stat?.kind === "attrs" ? stat.entries : undefined;
   for (const [k, x] of Object.entries(evaluated as Record<string, unknown>))
-    entries.set(k, combine(x, statEntries?.get(k), at));
+    entries.set(k, combine(x, statEntries?.get(k), at, source));
   return { kind: "attrs", entries, line: at, text };
 }
 
