@@ -122,9 +122,17 @@ export function flakeSources(
   )) {
     const st = staticOf(g.rel);
     const top: NixValue = { kind: "attrs", entries: new Map(), line: 1, text: "" };
+    const count = new Map<string, number>();
+    for (const d of g.defs) {
+      const k = JSON.stringify([d.user, d.option]);
+      count.set(k, (count.get(k) ?? 0) + 1);
+    }
     for (const d of g.defs) {
       const found = lookup(st.value, d.option, d.user);
-      const value = combine(d.value, found.value, found.line, source);
+      // Several definitions of one option in a file (mkMerge, mkIf branches): the text at that
+      // path cannot be told apart, so only its line is used.
+      const single = count.get(JSON.stringify([d.user, d.option])) === 1;
+      const value = combine(d.value, single ? found.value : undefined, found.line, source);
       place(top, d.option, value, found.line);
     }
     sources.push({ file: st.shown, value: top, level: g.level });
