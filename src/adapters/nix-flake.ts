@@ -128,9 +128,10 @@ export async function evaluateFlake(
     found.push({ kind, names: await names(runner, flake, kind, options.cwd) });
   const matches = found.filter((f) => f.names.includes(ref.name));
   if (matches.length !== 1) {
-    const all = found.flatMap((f) =>
-      f.names.map((n) => `${flake}#${configurationAttr(f.kind, n)}`),
-    );
+    // Shown as one would type it: quotes only where a name has a dot.
+    const shown = (kind: ConfigurationKind, n: string) =>
+      `${flake}#${kind}Configurations.${n.includes(".") ? JSON.stringify(n) : n}`;
+    const all = found.flatMap((f) => f.names.map((n) => shown(f.kind, n)));
     const where = ref.kind ? `${ref.kind}Configurations` : "darwin-, nixos- or homeConfigurations";
     throw new SetupMacError(
       diagnostic(
