@@ -296,11 +296,11 @@ describe("migrate --from-flake errors: the problem, the fix, nothing written", (
     expect(e.diagnostics[0]).toMatchObject({
       code: "migrate-flake-host",
       message: "the flake `.` has no configuration `laptop` in darwinConfigurations",
-      hint: 'name one that exists: `--from-flake .#darwinConfigurations.mac`',
+      hint: "name one that exists: `--from-flake .#darwinConfigurations.mac`",
     });
     const bare = await fail(".#laptop", runner());
     expect(bare.diagnostics[0]!.hint).toBe(
-      'name one that exists: `--from-flake .#darwinConfigurations.mac`, `--from-flake .#nixosConfigurations.desk`, `--from-flake .#homeConfigurations.lars@desk`',
+      "name one that exists: `--from-flake .#darwinConfigurations.mac`, `--from-flake .#nixosConfigurations.desk`, `--from-flake .#homeConfigurations.lars@desk`",
     );
     const none = await fail(".#nixosConfigurations.desk", runner({ NIX_HOSTS: "{}" }));
     expect(none.diagnostics[0]!.hint).toBe(
