@@ -3,7 +3,7 @@
 // web-tree-sitter, whose WebAssembly files are read from its package.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { copyFileSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 
 const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
 
@@ -83,6 +83,9 @@ await build({
   logLevel: "warning",
 });
 copyFileSync("src/ui/client/style.css", `dist.next-${process.pid}/ui/app.css`);
+// migrate --from-flake's evaluation function, read at run time (decision 0024).
+mkdirSync(`dist.next-${process.pid}/migrate`, { recursive: true });
+copyFileSync("src/migrate/from-flake.nix", `dist.next-${process.pid}/migrate/from-flake.nix`);
 
 try {
   renameSync(dist, old);

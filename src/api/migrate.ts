@@ -7,12 +7,17 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { writeAllInside } from "../adapters/confine.js";
+import { evaluateFlake } from "../adapters/nix-flake.js";
+import { NodeProcessRunner } from "../adapters/node-runner.js";
 import { readTextIfPresent } from "../adapters/node-fs.js";
 import { nixParser } from "../adapters/nix-grammar.js";
 import { diagnostic, SetupMacError, UsageError } from "../errors/index.js";
 import { discoverModules, PACKS_DIR } from "../load/discover.js";
 import type { ReportEntry, SourceFile } from "../migrate/analyze.js";
 import { analyze } from "../migrate/analyze.js";
+import { flakeSources, parseFlakeRef } from "../migrate/flake.js";
+import type { ProcessRunner } from "../ports/index.js";
+import { packageRoot } from "./init.js";
 import { moduleValue, syntaxProblems } from "../migrate/nix-value.js";
 import { renderModule } from "../migrate/render.js";
 
@@ -25,6 +30,14 @@ export interface MigrateOptions {
   dryRun?: boolean;
   /** Replace module files that exist with other text. */
   force?: boolean;
+  /**
+   * Read the definitions from an evaluated flake configuration instead of parsing files:
+   * `.#darwinConfigurations.<host>`, `.#nixosConfigurations.<host>`,
+   * `.#homeConfigurations.<name>` (decision 0024). Needs `nix`.
+   */
+  fromFlake?: string;
+  /** Runs `nix` for `fromFlake` (default: the Node runner). */
+  runner?: ProcessRunner;
 }
 
 export type ModuleStatus =
@@ -45,8 +58,10 @@ export interface MigrateResult {
   report: ReportEntry[];
   /** The command that enables every migrated program. */
   enable: string;
-  /** The source files read. */
+  /** The source files read (with --from-flake: the flake's files that made definitions). */
   sources: string[];
+  /** With --from-flake: the configuration read (`.#darwinConfigurations."mac"`). */
+  configuration?: string;
 }
 
 /** Every `.nix` file named, or under a folder named, sorted; hidden folders are skipped. */
@@ -104,13 +119,21 @@ export async function migrate(
   inputs: string[],
   options: MigrateOptions = {},
 ): Promise<MigrateResult> {
+  const root = resolve(options.workspace ?? ".");
+  const cwd = resolve(options.cwd ?? ".");
+  if (options.fromFlake !== undefined) {
+    if (inputs.length)
+      throw new UsageError(
+        `--from-flake reads the configuration, not files: ${inputs.join(", ")} would be ignored`,
+        "run either `setup-mac migrate <files>` or `setup-mac migrate --from-flake <ref>`",
+      );
+    return fromFlake(options.fromFlake, root, cwd, options);
+  }
   if (inputs.length === 0)
     throw new UsageError(
       "nothing to migrate",
-      "name .nix files or folders: `setup-mac migrate home.nix`",
+      "name .nix files or folders: `setup-mac migrate home.nix`, or a flake configuration: `setup-mac migrate --from-flake .#darwinConfigurations.<host>`",
     );
-  const root = resolve(options.workspace ?? ".");
-  const cwd = resolve(options.cwd ?? ".");
   const files = nixFiles(inputs, cwd).map((f) => {
     const rel = relative(root, f.abs);
     return rel && !rel.startsWith("..") && !isAbsolute(rel) ? { ...f, shown: rel } : f;
@@ -121,6 +144,81 @@ export async function migrate(
       "name .nix files or folders holding them",
     );
   const { sources, problems } = await readSources(files);
+  return writeModules(sources, problems, root, options, {
+    shown: files.map((f) => f.shown),
+    what: inputs.join(", "),
+  });
+}
+
+/** The committed evaluation function: copied into dist/ by the build, or beside its source. */
+export function fromFlakeFunction(): string {
+  const root = packageRoot();
+  for (const rel of ["dist/migrate/from-flake.nix", "src/migrate/from-flake.nix"]) {
+    const path = join(root, rel);
+    if (existsSync(path)) return readFileSync(path, "utf8");
+  }
+  throw new Error("internal: from-flake.nix is missing from the setup-mac package");
+}
+
+/**
+ * `--from-flake`: the definitions come from `nix eval` of the configuration, grouped by the
+ * flake's file that made them; each file's own text (read from the store) gives lines and keeps
+ * literal `pkgs.x`. The rest (modules, report, writes) is the parser path's.
+ */
+async function fromFlake(
+  ref: string,
+  root: string,
+  cwd: string,
+  options: MigrateOptions,
+): Promise<MigrateResult> {
+  const parsed = parseFlakeRef(ref);
+  const runner = options.runner ?? new NodeProcessRunner();
+  const evaluated = await evaluateFlake(runner, parsed, { cwd, fn: fromFlakeFunction() });
+  const local = /^(\.|\/|path:)/.test(parsed.flake);
+  const shownOf = (rel: string) => {
+    if (!local) return `${parsed.flake}#${rel}`;
+    const abs = resolve(cwd, parsed.flake.replace(/^path:/, ""), rel);
+    const fromRoot = relative(root, abs);
+    return fromRoot && !fromRoot.startsWith("..") && !isAbsolute(fromRoot)
+      ? fromRoot
+      : relative(cwd, abs) || rel;
+  };
+  const rels = [
+    ...new Set(
+      evaluated.evaluation.definitions
+        .map((d) => d.file)
+        .filter((f) => f.startsWith(`${evaluated.source}/`))
+        .map((f) => f.slice(evaluated.source.length + 1)),
+    ),
+  ].sort();
+  const read = await readSources(
+    rels
+      .filter((rel) => existsSync(join(evaluated.source, rel)))
+      .map((rel) => ({ abs: join(evaluated.source, rel), shown: shownOf(rel) })),
+  );
+  const byShown = new Map(read.sources.map((s) => [s.file, s.value]));
+  const { sources, report, files } = flakeSources(evaluated.evaluation, evaluated.source, (rel) => {
+    const shown = shownOf(rel);
+    return { shown, value: byShown.get(shown) };
+  });
+  // A file that does not parse still migrates from its evaluated values, without lines.
+  const problems = [...read.problems, ...report];
+  const configuration = `${parsed.flake}#${evaluated.kind}Configurations.${JSON.stringify(evaluated.name)}`;
+  const result = await writeModules(sources, problems, root, options, {
+    shown: files,
+    what: configuration,
+  });
+  return { ...result, configuration };
+}
+
+/** The parser path and the flake path alike: analyse, compare with the disk, write, report. */
+async function writeModules(
+  sources: SourceFile[],
+  problems: ReportEntry[],
+  root: string,
+  options: MigrateOptions,
+  input: { shown: string[]; what: string },
+): Promise<MigrateResult> {
   const analysis = analyze(sources);
   const existing = new Map(discoverModules(root).map((m) => [basename(m.file, ".ts"), m.file]));
   const modules: MigratedModule[] = [];
@@ -157,7 +255,7 @@ export async function migrate(
   );
   if (modules.length === 0 && report.length === 0) {
     throw new SetupMacError(
-      diagnostic("migrate-empty", `nothing found to migrate in ${inputs.join(", ")}`, {
+      diagnostic("migrate-empty", `nothing found to migrate in ${input.what}`, {
         hint: "name the Nix files that set programs.*, home.packages, home.file, session variables, launchd agents, systemd user services or wrappers",
       }),
     );
@@ -168,6 +266,6 @@ export async function migrate(
     enable: modules.length
       ? `setup-mac programs enable ${modules.map((m) => m.program).join(" ")}`
       : "",
-    sources: files.map((f) => f.shown),
+    sources: input.shown,
   };
 }

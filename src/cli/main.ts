@@ -246,9 +246,13 @@ Exit status:
     .action(lazy(async () => ({ run: (await import("./commands/history.js")).diff })));
 
   program
-    .command("migrate <inputs...>")
+    .command("migrate [inputs...]")
     .description(
       "turn existing Nix modules (.nix files or folders) into program modules; the sources are only read",
+    )
+    .option(
+      "--from-flake <ref>",
+      "read an evaluated configuration instead of files: .#darwinConfigurations.<host>, .#nixosConfigurations.<host> or .#homeConfigurations.<name> (needs nix)",
     )
     .option("--dry-run", "print the modules and the report, write nothing")
     .option("--force", "replace module files that exist with other text")

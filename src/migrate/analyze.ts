@@ -71,6 +71,8 @@ export interface Analysis {
 export interface SourceFile {
   file: string;
   value: NixValue;
+  /** The level its definitions are for, when known (from an evaluated configuration). */
+  level?: Level;
 }
 
 const PROGRAM_NAME = /^[a-z][a-z0-9-]*$/;
@@ -152,7 +154,7 @@ export function analyze(files: SourceFile[]): Analysis {
   const b = new Builder();
   const looseEnv: { file: string; name: string; value: NixValue }[] = [];
   const loosePackages: { file: string; value: NixValue }[] = [];
-  for (const { file, value } of files) {
+  for (const { file, value, level: known } of files) {
     let top = value;
     if (top.kind === "apply" || top.kind === "expr" || top.kind !== "attrs") {
       b.skip(
@@ -182,7 +184,7 @@ export function analyze(files: SourceFile[]): Analysis {
         "imports",
         "imports are not followed: pass the imported files to migrate too",
       );
-    const level = fileLevel(top.entries);
+    const level = known ?? fileLevel(top.entries);
     for (const [key, v] of top.entries) {
       if (key === "imports" || key === "options") continue;
       walkTop(b, file, level, key, v, looseEnv, loosePackages);

@@ -12,13 +12,14 @@ const KIND_LABEL = {
 export async function run(
   ctx: CommandContext,
   inputs: string[],
-  opts: { dryRun?: boolean; force?: boolean },
+  opts: { dryRun?: boolean; force?: boolean; fromFlake?: string },
 ): Promise<void> {
   const { globals, output } = ctx;
   const result = await migrate(inputs, {
     workspace: globals.workspace,
     dryRun: opts.dryRun,
     force: opts.force,
+    fromFlake: opts.fromFlake,
   });
   if (globals.json) {
     output.out(toJson(result));
@@ -55,8 +56,9 @@ export async function run(
     output.out(status + extra);
   }
   const count = (k: string) => result.report.filter((r) => r.kind === k).length;
+  const from = result.configuration ? ` (${result.configuration})` : "";
   output.out(
-    `${result.modules.length} modules from ${result.sources.length} files: ${count("typed")} typed, ${count("raw")} raw, ${count("placeholder")} options to set, ${count("not-migrated")} left out`,
+    `${result.modules.length} modules from ${result.sources.length} files${from}: ${count("typed")} typed, ${count("raw")} raw, ${count("placeholder")} options to set, ${count("not-migrated")} left out`,
   );
   if (result.enable) output.out(`next: ${result.enable}`);
 }
