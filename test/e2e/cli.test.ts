@@ -160,7 +160,7 @@ describe("--timings", () => {
       expect(timed.stderr).toMatch(new RegExp(`^ +[\\d.]+ ms  ${stage}`, "m"));
     }
     expect(timed.stderr).toMatch(
-      /^module code: \d+ ms in 21 modules; slowest:\n +[\d.]+ ms {2}programs\/[a-z]+\/[a-z-]+\.ts$/m,
+      /^module code: \d+ ms in 21 modules; slowest:\n +[\d.]+ ms {2}programs\/[a-z]+\/[a-z-]+\.ts {2}\(load [\d.]+, evaluate [\d.]+\)$/m,
     );
     expect(timed.stderr).toMatch(/^evaluation cache: 0 of 20 modules served from it, 20 ran$/m);
 
