@@ -8,9 +8,9 @@ import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { check } from "../src/api/check.js";
 import { stats } from "../src/api/stats.js";
-import { historyPath, readTimingHistory } from "../src/adapters/timing-history.js";
+import { historyPath, readTimingHistory, recordTimingRun } from "../src/adapters/timing-history.js";
 import { realRoot, workspaceCacheDir } from "../src/load/bundle.js";
-import { serializeHistory, type TimingRun } from "../src/stats/history.js";
+import { serializeRun, type TimingRun } from "../src/stats/history.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -116,7 +116,7 @@ describe("check warns about a slow module", () => {
       },
     };
     mkdirSync(dirname(history), { recursive: true });
-    writeFileSync(history, serializeHistory([fast, fast, fast]));
+    writeFileSync(history, [fast, fast, fast].map(serializeRun).join(""));
     const result = await check({ workspace: root, cacheDir });
     expect(slowWarnings(result)).toEqual([]);
     expect(readTimingHistory(dirname(dirname(history)))).toHaveLength(4);
@@ -156,7 +156,7 @@ describe("check warns about a slow module", () => {
   it("a corrupt or unwritable history is harmless, and the cache off still judges this run", async () => {
     const { root, cacheDir, history } = workspace();
     mkdirSync(dirname(history), { recursive: true });
-    writeFileSync(history, '{"format":1,"runs":[{"at":');
+    writeFileSync(history, '{"v":1,"at":\n\u0000garbage');
     expect(slowWarnings(await check({ workspace: root, cacheDir }))).toHaveLength(2);
     expect(readTimingHistory(dirname(dirname(history)))).toHaveLength(1);
 
@@ -225,5 +225,28 @@ describe("stats", () => {
     // The newest run was served whole from the cache: nothing measured in it.
     expect(newest.modules.every((m) => m.measured === 0 && m.hits === 1)).toBe(true);
     expect(newest.slow).toEqual([]);
+  });
+});
+
+describe("the history file", () => {
+  it("appends a run on a line of its own after a torn last line", () => {
+    const cacheDir = temp("sm-stats-file-");
+    const r = (n: number): TimingRun => ({
+      at: new Date(Date.UTC(2026, 11, 7, 10, 0, n)).toISOString(),
+      command: "build",
+      hosts: 1,
+      modules: { "a.ts": [1, 2, "miss"] },
+    });
+    expect(recordTimingRun(cacheDir, r(1))).toBe(true);
+    writeFileSync(
+      historyPath(cacheDir),
+      readFileSync(historyPath(cacheDir), "utf8") + '{"v":1,"at',
+    );
+    expect(recordTimingRun(cacheDir, r(2))).toBe(true);
+    expect(readTimingHistory(cacheDir)).toEqual([r(1), r(2)]);
+    for (let i = 3; i <= 60; i++) recordTimingRun(cacheDir, r(i));
+    const runs = readTimingHistory(cacheDir);
+    expect(runs.length).toBeLessThanOrEqual(50);
+    expect(runs.at(-1)).toEqual(r(60));
   });
 });

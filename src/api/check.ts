@@ -4,7 +4,11 @@
 import type { Diagnostic } from "../errors/index.js";
 import { diagnostic } from "../errors/index.js";
 import { applyAllows, scanHost } from "../scan/index.js";
-import { DEFAULT_SLOW_MODULE_MS, slowModules } from "../stats/outliers.js";
+import { readTimingHistory } from "../adapters/timing-history.js";
+import { realRoot, workspaceCacheDir } from "../load/bundle.js";
+import type { Workspace } from "../load/index.js";
+import type { TimingRun } from "../stats/history.js";
+import { DEFAULT_SLOW_MODULE_MS, JUDGED_RUNS, slowModules } from "../stats/outliers.js";
 import type { Evaluated, WorkspaceOptions } from "./workspace.js";
 import { errors, evaluateWorkspace } from "./workspace.js";
 
@@ -39,7 +43,7 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   const diagnostics = [
     ...evaluated.diagnostics,
     ...scan,
-    ...slowModuleDiagnostics(workspace.timingHistory ?? [], limit),
+    ...slowModuleDiagnostics(timingHistory(workspace, options.cacheDir), limit),
   ];
   return {
     ok: errors(diagnostics).length === 0,
@@ -60,12 +64,22 @@ export async function check(options: CheckOptions = {}): Promise<CheckResult> {
   };
 }
 
+/** The workspace's recorded runs, ending with this load's (also when it could not be recorded). */
+function timingHistory(workspace: Workspace, cacheDir: string | null | undefined): TimingRun[] {
+  const run = workspace.timingRun;
+  if (!run) return [];
+  const dir = workspaceCacheDir(realRoot(workspace.root), cacheDir);
+  const runs = dir ? readTimingHistory(dir, JUDGED_RUNS) : [];
+  const last = runs.at(-1);
+  return last?.at === run.at && last.command === run.command ? runs : [...runs, run];
+}
+
 /**
- * A warning per module whose own time is over the limit: by its median over the recorded runs
- * (three or more), else by its last run. A warning only: the exit status never changes for it.
+ * A warning per module whose own time is over the limit: by its median over the newest recorded
+ * runs (three or more measured), else by its last run. A warning only: the exit status never changes for it.
  */
 export function slowModuleDiagnostics(
-  history: Parameters<typeof slowModules>[0],
+  history: readonly TimingRun[],
   limitMs: number,
 ): Diagnostic[] {
   return slowModules(history, limitMs).map((s) =>

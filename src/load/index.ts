@@ -61,10 +61,10 @@ export interface Workspace {
   /** The options' JSON Schema of the programs asked for (`optionSchemas`). */
   optionSchemas: Record<string, Record<string, unknown>>;
   /**
-   * The timing history (decision 0029) when hosts were evaluated: the runs recorded for this
-   * workspace, this load's last (only this load's when the cache is off or not writable).
+   * What this load measured of each module (decision 0029), when hosts were evaluated; also
+   * added to the workspace's timing history when the cache is on.
    */
-  timingHistory?: TimingRun[];
+  timingRun?: TimingRun;
 }
 
 export interface LoadOptions {
@@ -254,16 +254,16 @@ export async function loadWorkspace(
         }
       }
       for (const [file, hit] of Object.entries(cacheOfRun)) timings.cache.set(file, hit);
-      let timingHistory: TimingRun[] | undefined;
+      let timingRun: TimingRun | undefined;
       if (hosts.length) {
-        const run = buildRun({
+        timingRun = buildRun({
           at: new Date(),
           command: timings.command ?? "library",
           hosts: hosts.length,
           times: reused ? [] : response.moduleTimes,
           cache: cacheOfRun,
         });
-        timingHistory = cacheDir ? recordTimingRun(cacheDir, run) : [run];
+        if (cacheDir) recordTimingRun(cacheDir, timingRun);
       }
       for (const { facts, index } of response.programs) {
         const mod = discovered[index]!;
@@ -281,7 +281,7 @@ export async function loadWorkspace(
         evaluation: response.evaluation,
         ...(response.schemaText !== undefined ? { schemaText: response.schemaText } : {}),
         optionSchemas: response.optionSchemas,
-        ...(timingHistory ? { timingHistory } : {}),
+        ...(timingRun ? { timingRun } : {}),
       };
     }
   } finally {

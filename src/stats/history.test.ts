@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { TimingRun } from "./history.js";
-import { appendRun, buildRun, HISTORY_FORMAT, parseHistory, serializeHistory } from "./history.js";
+import {
+  buildRun,
+  HISTORY_FORMAT,
+  HISTORY_LIMITS,
+  isFull,
+  parseHistory,
+  serializeRun,
+  trimHistory,
+} from "./history.js";
+
+const text = (runs: TimingRun[]) => runs.map(serializeRun).join("");
 
 const run = (n: number, modules = 1): TimingRun => ({
   at: new Date(Date.UTC(2026, 11, 7, 10, 0, n)).toISOString(),
@@ -42,48 +52,73 @@ describe("buildRun", () => {
 });
 
 describe("parseHistory", () => {
-  it("reads back what serializeHistory wrote", () => {
+  it("reads back what serializeRun wrote, one JSON line a run", () => {
     const runs = [run(1, 2), run(2, 3)];
-    expect(parseHistory(serializeHistory(runs))).toEqual(runs);
+    expect(text(runs).split("\n")).toHaveLength(3);
+    expect(parseHistory(text(runs))).toEqual(runs);
   });
 
-  it("reads garbage, truncated text and another format as an empty history", () => {
-    const text = serializeHistory([run(1)]);
+  it("reads garbage and an empty file as an empty history", () => {
     expect(parseHistory("")).toEqual([]);
-    expect(parseHistory("not json")).toEqual([]);
-    expect(parseHistory(text.slice(0, text.length / 2))).toEqual([]);
-    expect(parseHistory(JSON.stringify({ format: HISTORY_FORMAT + 1, runs: [run(1)] }))).toEqual(
-      [],
-    );
-    expect(parseHistory("[]")).toEqual([]);
+    expect(parseHistory("not json\n")).toEqual([]);
+    expect(parseHistory("[]\nnull\n42\n")).toEqual([]);
   });
 
-  it("leaves out a run that does not fit the shape and keeps the others", () => {
-    const bad = { ...run(2), modules: { "a.ts": [1, "fast", "miss"] } };
-    const negative = { ...run(3), modules: { "a.ts": [-1, 1, "miss"] } };
-    const text = JSON.stringify({ format: HISTORY_FORMAT, runs: [run(1), bad, negative, run(4)] });
-    expect(parseHistory(text)).toEqual([run(1), run(4)]);
+  it("leaves out a torn, malformed or foreign line and keeps the others", () => {
+    const line = (r: unknown) => JSON.stringify(r) + "\n";
+    const v = HISTORY_FORMAT;
+    const bad = [
+      line({ v, ...run(2), modules: { "a.ts": [1, "fast", "miss"] } }),
+      line({ v, ...run(3), modules: { "a.ts": [-1, 1, "miss"] } }),
+      line({ v, ...run(4), modules: { "a.ts": [1, 1, "cached"] } }),
+      line({ v, ...run(5), modules: { "a.ts": [1, 1] } }),
+      line({ v, ...run(6), at: "yesterday" }),
+      line({ v, ...run(7), hosts: -1 }),
+      line({ v: v + 1, ...run(8) }),
+      line({ ...run(9) }),
+      serializeRun(run(10)).slice(0, 30) + "\n",
+    ];
+    expect(parseHistory(serializeRun(run(1)) + bad.join("") + serializeRun(run(11)))).toEqual([
+      run(1),
+      run(11),
+    ]);
   });
 });
 
-describe("appendRun", () => {
-  it("keeps the newest maxRuns runs, the new one last", () => {
-    let runs: TimingRun[] = [];
-    for (let i = 0; i < 60; i++) runs = appendRun(runs, run(i));
-    expect(runs).toHaveLength(50);
-    expect(runs[0]).toEqual(run(10));
-    expect(runs.at(-1)).toEqual(run(59));
+describe("isFull and trimHistory", () => {
+  /** Adds runs the way the file's writer does: append, or trim when full. */
+  const add = (file: string, r: TimingRun, limits = HISTORY_LIMITS) => {
+    const line = serializeRun(r);
+    return isFull(Buffer.byteLength(file), Buffer.byteLength(line), limits)
+      ? trimHistory(file, line, limits)
+      : file + line;
+  };
+
+  it("appends up to maxRuns runs, then keeps the newest, the new one last", () => {
+    let file = "";
+    for (let i = 0; i < 50; i++) file = add(file, run(i));
+    expect(parseHistory(file)).toHaveLength(50);
+    file = add(file, run(50));
+    const runs = parseHistory(file);
+    expect(runs).toHaveLength(40);
+    expect(runs[0]).toEqual(run(11));
+    expect(runs.at(-1)).toEqual(run(50));
+    for (let i = 51; i < 200; i++) file = add(file, run(i));
+    expect(parseHistory(file).length).toBeLessThanOrEqual(50);
+    expect(parseHistory(file).at(-1)).toEqual(run(199));
+    expect(parseHistory(file, 3)).toEqual([run(197), run(198), run(199)]);
   });
 
-  it("keeps fewer runs of many modules, but never fewer than minRuns", () => {
-    const limits = { maxRuns: 50, maxEntries: 1000, minRuns: 5 };
-    let runs: TimingRun[] = [];
-    for (let i = 0; i < 20; i++) runs = appendRun(runs, run(i, 100), limits);
-    expect(runs.map((r) => r.at)).toEqual(
-      [10, 11, 12, 13, 14, 15, 16, 17, 18, 19].map((i) => run(i).at),
-    );
-    for (let i = 20; i < 30; i++) runs = appendRun(runs, run(i, 600), limits);
-    expect(runs).toHaveLength(5);
-    expect(runs.at(-1)!.at).toBe(run(29).at);
+  it("keeps fewer runs of many modules to stay under maxBytes, but never fewer than minRuns", () => {
+    const size = serializeRun(run(0, 100)).length;
+    const limits = { ...HISTORY_LIMITS, maxBytes: size * 10 };
+    let file = "";
+    for (let i = 0; i < 20; i++) file = add(file, run(i, 100), limits);
+    expect(Buffer.byteLength(file)).toBeLessThanOrEqual(size * 10);
+    expect(parseHistory(file).length).toBeGreaterThanOrEqual(8);
+    expect(parseHistory(file).at(-1)).toEqual(run(19, 100));
+    for (let i = 20; i < 30; i++) file = add(file, run(i, 600), limits);
+    expect(parseHistory(file)).toHaveLength(5);
+    expect(parseHistory(file).at(-1)!.at).toBe(run(29).at);
   });
 });

@@ -1,16 +1,19 @@
 /**
  * The timing history behind `setup-mac stats` and `check`'s slow-module warning (decision 0029):
  * one record per evaluating run, with each module's own load and evaluate time and whether its
- * output came from the evaluation cache. Pure: parsing, building and bounding records. The file
- * itself is read and written by `adapters/timing-history.ts`.
+ * output came from the evaluation cache, one JSON line each. Pure: parsing, building and bounding
+ * records. The file itself is read and written by `adapters/timing-history.ts`.
  */
-import { z } from "zod";
-
-/** Bumped when a record's shape changes; a file of another format reads as empty. */
+/** Bumped when a record's shape changes; a line of another version is skipped. */
 export const HISTORY_FORMAT = 1;
 
-/** How many runs are kept at most, and how many module entries in all (whichever is hit first). */
-export const HISTORY_LIMITS = { maxRuns: 50, maxEntries: 25_000, minRuns: 5 };
+/**
+ * How many runs are kept at most, and how many bytes (whichever is hit first: a run of 1,000
+ * modules is about 50 kB, so large workspaces keep fewer), but never fewer than `minRuns`, so the
+ * median over the last runs is always there. A full file is cut to `keep` of its size and runs,
+ * so it is rewritten once every few runs, not on every one.
+ */
+export const HISTORY_LIMITS = { maxRuns: 50, maxBytes: 1024 * 1024, minRuns: 5, keep: 0.8 };
 
 /**
  * One module in one run: milliseconds of its own code while loading and while evaluating (on
@@ -33,38 +36,51 @@ export interface TimingRun {
   modules: Record<string, ModuleSample>;
 }
 
-const ms = z.number().nonnegative().nullable();
-const runSchema = z.object({
-  at: z.iso.datetime(),
-  command: z.string(),
-  hosts: z.number().int().nonnegative(),
-  modules: z.record(z.string(), z.tuple([ms, ms, z.enum(["hit", "miss"]).nullable()])),
-});
-const fileSchema = z.object({ format: z.literal(HISTORY_FORMAT), runs: z.array(z.unknown()) });
+const isMs = (v: unknown) => v === null || (typeof v === "number" && v >= 0 && v < 1e9);
+const isCache = (v: unknown) => v === null || v === "hit" || v === "miss";
 
 /**
- * The runs of a history file's text, oldest first. Anything unreadable (not JSON, another format)
- * is an empty history, and a run that does not fit the shape is left out: the history is only a
- * measurement, never a reason to fail.
+ * One line of the file as a run, or undefined when it is not one (torn by a kill, edited, of
+ * another version). Checked by hand rather than with a schema: a history of 1,000 modules has
+ * tens of thousands of entries, and this runs on every `check`.
  */
-export function parseHistory(text: string): TimingRun[] {
+function parseLine(line: string): TimingRun | undefined {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(line);
   } catch {
-    return [];
+    return undefined;
   }
-  const file = fileSchema.safeParse(json);
-  if (!file.success) return [];
-  return file.data.runs.flatMap((run) => {
-    const parsed = runSchema.safeParse(run);
-    return parsed.success ? [parsed.data as TimingRun] : [];
+  if (typeof json !== "object" || json === null) return undefined;
+  const { v, at, command, hosts, modules } = json as Record<string, unknown>;
+  if (v !== HISTORY_FORMAT || typeof at !== "string" || Number.isNaN(Date.parse(at)))
+    return undefined;
+  if (typeof command !== "string" || !Number.isInteger(hosts) || (hosts as number) < 0)
+    return undefined;
+  if (typeof modules !== "object" || modules === null || Array.isArray(modules)) return undefined;
+  for (const sample of Object.values(modules)) {
+    if (!Array.isArray(sample) || sample.length !== 3) return undefined;
+    if (!isMs(sample[0]) || !isMs(sample[1]) || !isCache(sample[2])) return undefined;
+  }
+  return { at, command, hosts: hosts as number, modules: modules as TimingRun["modules"] };
+}
+
+/**
+ * The runs of a history file's text (JSON lines, oldest first). A line that is not a run (a torn
+ * last line, garbage, another version) is left out: the history is only a measurement, never a
+ * reason to fail.
+ */
+export function parseHistory(text: string, last?: number): TimingRun[] {
+  const lines = text.split("\n").filter((line) => line.trim());
+  return (last === undefined ? lines : lines.slice(-last)).flatMap((line) => {
+    const run = parseLine(line);
+    return run ? [run] : [];
   });
 }
 
-/** The file's text for these runs. */
-export function serializeHistory(runs: readonly TimingRun[]): string {
-  return JSON.stringify({ format: HISTORY_FORMAT, runs }) + "\n";
+/** The line of one run, newline-terminated. */
+export function serializeRun(run: TimingRun): string {
+  return JSON.stringify({ v: HISTORY_FORMAT, ...run }) + "\n";
 }
 
 /** What one load measured, as `loadWorkspace` has it. */
@@ -92,22 +108,37 @@ export function buildRun(m: RunMeasurements): TimingRun {
 }
 
 /**
- * `runs` with `run` added last, bounded: at most `maxRuns` runs, and no more module entries in all
- * than `maxEntries` (so 50 runs of 1,000 modules fit, and 5,000 modules keep fewer runs), but
- * never fewer than `minRuns` runs, so the median of the last runs is always there.
+ * Whether adding a line of `lineBytes` to a history file of `fileBytes` makes it too big: over
+ * `maxBytes`, or more runs than `maxRuns` (estimated from this line's size, so nothing is read on
+ * the common path: a workspace's runs are all about the same size).
  */
-export function appendRun(
-  runs: readonly TimingRun[],
-  run: TimingRun,
+export function isFull(
+  fileBytes: number,
+  lineBytes: number,
   limits: typeof HISTORY_LIMITS = HISTORY_LIMITS,
-): TimingRun[] {
-  const all = [...runs, run];
-  let keep = 0;
-  let entries = 0;
-  for (let i = all.length - 1; i >= 0 && keep < limits.maxRuns; i--) {
-    entries += Object.keys(all[i]!.modules).length;
-    if (keep >= limits.minRuns && entries > limits.maxEntries) break;
-    keep++;
+): boolean {
+  const total = fileBytes + lineBytes;
+  return total > limits.maxBytes || total > limits.maxRuns * lineBytes;
+}
+
+/**
+ * A full history's text cut down, with `line` (the new run) last: the newest runs within `keep`
+ * of the limits, but at least `minRuns` of them (counting the new one).
+ */
+export function trimHistory(
+  text: string,
+  line: string,
+  limits: typeof HISTORY_LIMITS = HISTORY_LIMITS,
+): string {
+  const lines = text.split("\n").filter((l) => l.trim());
+  const maxRuns = Math.max(limits.minRuns, Math.floor(limits.maxRuns * limits.keep));
+  const maxBytes = limits.maxBytes * limits.keep;
+  const kept = [line];
+  let size = Buffer.byteLength(line);
+  for (let i = lines.length - 1; i >= 0 && kept.length < maxRuns; i--) {
+    size += Buffer.byteLength(lines[i]!) + 1;
+    if (kept.length >= limits.minRuns && size > maxBytes) break;
+    kept.unshift(lines[i]! + "\n");
   }
-  return all.slice(all.length - keep);
+  return kept.join("");
 }

@@ -12,6 +12,8 @@ import type { TimingRun } from "./history.js";
 
 /** The default of `evaluation.slowModuleMs`. */
 export const DEFAULT_SLOW_MODULE_MS = 50;
+/** `check` judges a module over the newest this many recorded runs (cheap to read at any size). */
+export const JUDGED_RUNS = 10;
 /** From this many measured runs on, a module is judged by its median, so one noisy run never warns. */
 export const MEDIAN_MIN_RUNS = 3;
 
