@@ -30,9 +30,12 @@ function readText(path: string): string {
   }
 }
 
-/** The recorded runs, oldest first (only the newest `last`); none when the file is unreadable. */
-export function readTimingHistory(cacheDir: string, last?: number): TimingRun[] {
-  return parseHistory(readText(historyPath(cacheDir)), last);
+/** The recorded runs, oldest first (see `parseHistory`); none when the file is unreadable. */
+export function readTimingHistory(
+  cacheDir: string,
+  options: Parameters<typeof parseHistory>[1] = {},
+): TimingRun[] {
+  return parseHistory(readText(historyPath(cacheDir)), options);
 }
 
 /** Whether the file ends in the middle of a line (its writer was killed). */

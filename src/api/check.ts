@@ -69,7 +69,8 @@ function timingHistory(workspace: Workspace, cacheDir: string | null | undefined
   const run = workspace.timingRun;
   if (!run) return [];
   const dir = workspaceCacheDir(realRoot(workspace.root), cacheDir);
-  const runs = dir ? readTimingHistory(dir, JUDGED_RUNS) : [];
+  const runs = dir ? readTimingHistory(dir, { last: JUDGED_RUNS, ran: true }) : [];
+  // This run is in the file unless it could not be written (or ran no code, and was skipped).
   const last = runs.at(-1);
   return last?.at === run.at && last.command === run.command ? runs : [...runs, run];
 }

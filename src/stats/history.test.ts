@@ -52,6 +52,15 @@ describe("buildRun", () => {
 });
 
 describe("parseHistory", () => {
+  it("with `ran`, skips the runs in which no module code ran without parsing them", () => {
+    const served: TimingRun = { ...run(2), modules: { "m0.ts": [null, null, "hit"] } };
+    const file = text([run(1), served, run(3)]);
+    expect(file.split("\n")[1]).toMatch(/^\{"v":1,"ran":false,/);
+    expect(parseHistory(file)).toEqual([run(1), served, run(3)]);
+    expect(parseHistory(file, { ran: true })).toEqual([run(1), run(3)]);
+    expect(parseHistory(file, { ran: true, last: 2 })).toEqual([run(3)]);
+  });
+
   it("reads back what serializeRun wrote, one JSON line a run", () => {
     const runs = [run(1, 2), run(2, 3)];
     expect(text(runs).split("\n")).toHaveLength(3);
@@ -106,7 +115,7 @@ describe("isFull and trimHistory", () => {
     for (let i = 51; i < 200; i++) file = add(file, run(i));
     expect(parseHistory(file).length).toBeLessThanOrEqual(50);
     expect(parseHistory(file).at(-1)).toEqual(run(199));
-    expect(parseHistory(file, 3)).toEqual([run(197), run(198), run(199)]);
+    expect(parseHistory(file, { last: 3 })).toEqual([run(197), run(198), run(199)]);
   });
 
   it("keeps fewer runs of many modules to stay under maxBytes, but never fewer than minRuns", () => {

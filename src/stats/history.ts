@@ -65,14 +65,22 @@ function parseLine(line: string): TimingRun | undefined {
   return { at, command, hosts: hosts as number, modules: modules as TimingRun["modules"] };
 }
 
+/** How a line starts when no module code ran in its run (the whole answer came from the cache). */
+const SERVED_PREFIX = `{"v":${HISTORY_FORMAT},"ran":false,`;
+
 /**
- * The runs of a history file's text (JSON lines, oldest first). A line that is not a run (a torn
- * last line, garbage, another version) is left out: the history is only a measurement, never a
- * reason to fail.
+ * The runs of a history file's text (JSON lines, oldest first): only the newest `last` lines, and
+ * with `ran`, only the runs in which module code ran (the others are not even parsed: they hold
+ * no times). A line that is not a run (a torn last line, garbage, another version) is left out:
+ * the history is only a measurement, never a reason to fail.
  */
-export function parseHistory(text: string, last?: number): TimingRun[] {
+export function parseHistory(
+  text: string,
+  options: { last?: number; ran?: boolean } = {},
+): TimingRun[] {
   const lines = text.split("\n").filter((line) => line.trim());
-  return (last === undefined ? lines : lines.slice(-last)).flatMap((line) => {
+  return (options.last === undefined ? lines : lines.slice(-options.last)).flatMap((line) => {
+    if (options.ran && line.startsWith(SERVED_PREFIX)) return [];
     const run = parseLine(line);
     return run ? [run] : [];
   });
@@ -80,7 +88,8 @@ export function parseHistory(text: string, last?: number): TimingRun[] {
 
 /** The line of one run, newline-terminated. */
 export function serializeRun(run: TimingRun): string {
-  return JSON.stringify({ v: HISTORY_FORMAT, ...run }) + "\n";
+  const ran = Object.values(run.modules).some(([load]) => load !== null);
+  return JSON.stringify({ v: HISTORY_FORMAT, ran, ...run }) + "\n";
 }
 
 /** What one load measured, as `loadWorkspace` has it. */
