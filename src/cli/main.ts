@@ -399,7 +399,9 @@ function printTimings(output: Output, totalMs: number): void {
         : "";
       lines.push(`${ms(t)}  ${file}${parts}`);
     }
-    const over = slow.filter(([, t]) => t > DEFAULT_SLOW_MODULE_MS);
+    const over = [...timings.modules]
+      .filter(([, t]) => t > DEFAULT_SLOW_MODULE_MS)
+      .sort((a, b) => b[1] - a[1]);
     if (over.length)
       lines.push(
         c.yellow(

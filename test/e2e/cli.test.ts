@@ -185,7 +185,7 @@ describe("stats", () => {
     const r = cli(["--workspace", EXAMPLE, "stats"], { env: own });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
-      /^2 runs \(2 recorded, the newest 50 kept\), [\d-]+ [\d:]+Z( to [\d-]+ [\d:]+Z)?: build 1, check 1$/m,
+      /^2 runs \(2 recorded, up to 50 kept\), [\d-]+ [\d:]+Z( to [\d-]+ [\d:]+Z)?: build 1, check 1$/m,
     );
     expect(r.stdout).toMatch(/^MODULE +LAST +MEDIAN +P95 +LOAD +EVALUATE +MEASURED +CACHE HITS$/m);
     expect(r.stdout).toMatch(

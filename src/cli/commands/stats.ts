@@ -63,7 +63,7 @@ export async function run(ctx: CommandContext, flags: StatsFlags): Promise<void>
       .map(([verb, n]) => `${verb} ${n}`)
       .join(", ");
     blocks.push(
-      `${c.bold(`${plural(report.runs, "run")}`)} (${report.recorded} recorded, the newest ${report.keep} kept), ${span}: ${verbs}`,
+      `${c.bold(`${plural(report.runs, "run")}`)} (${report.recorded} recorded, up to ${report.keep} kept), ${span}: ${verbs}`,
     );
     const slow = new Set(report.slow.map((s) => s.file));
     const shown = top === 0 ? report.modules : report.modules.slice(0, top);
