@@ -8,7 +8,15 @@ export type * from "./emit/lock-types.js";
 
 // The library's verbs: everything the CLI does, callable from code.
 export { check } from "./api/check.js";
-export type { CheckResult } from "./api/check.js";
+export type { CheckOptions, CheckResult } from "./api/check.js";
+export { stats } from "./api/stats.js";
+export type {
+  StatsContext,
+  StatsOptions,
+  StatsReport,
+  StatsSection,
+  StatsSectionSource,
+} from "./api/stats.js";
 export { build } from "./api/build.js";
 export type { BuildOptions, BuildResult } from "./api/build.js";
 export { listPrograms, programInfo } from "./api/programs.js";

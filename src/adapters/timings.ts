@@ -1,7 +1,8 @@
 /**
- * Where the time goes (`--timings`): stage spans and per-module costs, collected only when
- * asked, printed by the CLI at the end. Kept out of the pure stages: they are measured from
- * outside (spans around calls, timed wrappers around a module's functions).
+ * Where the time goes: stage spans (collected only for `--timings`) and per-module costs (always:
+ * the isolate measures them anyway, and `setup-mac stats` and `check` read them from the timing
+ * history). Printed by the CLI at the end with `--timings`. Kept out of the pure stages: they are
+ * measured from outside (spans around calls, timed wrappers around a module's functions).
  */
 import { performance } from "node:perf_hooks";
 
@@ -10,11 +11,19 @@ export interface Span {
   ms: number;
 }
 
+/** Which part of a module's time: loading it (its top level) or evaluating it (its functions). */
+export type ModulePhase = "load" | "evaluate";
+
 class Timings {
+  /** `--timings`: collect the stage spans and print the report. */
   enabled = false;
+  /** The verb being run (`check`, `programs list`), for the timing history; set by the CLI. */
+  command: string | undefined;
   readonly spans: Span[] = [];
   /** Per module: total ms spent in its code (loading, `config`, `contributes`, `overrides`). */
   readonly modules = new Map<string, number>();
+  /** The same time per module, split into loading and evaluating. */
+  readonly phases = new Map<string, Record<ModulePhase, number>>();
   /**
    * Per module: whether its evaluated output came from the evaluation cache ("hit") or its code
    * ran for it ("miss"); absent for a module that was not evaluated on any host.
@@ -32,9 +41,12 @@ class Timings {
     }
   }
 
-  /** Adds `ms` to a module's total. */
-  addModule(file: string, ms: number): void {
+  /** Adds `ms` to a module's total and to the phase it was spent in. */
+  addModule(file: string, ms: number, phase: ModulePhase = "evaluate"): void {
     this.modules.set(file, (this.modules.get(file) ?? 0) + ms);
+    const split = this.phases.get(file) ?? { load: 0, evaluate: 0 };
+    split[phase] += ms;
+    this.phases.set(file, split);
   }
 
   /** Wraps a function of a module so its time is counted (a no-op when disabled). */

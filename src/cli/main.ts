@@ -13,7 +13,7 @@ import type { Output } from "./render.js";
 import { colors, formatDiagnostic, toJson } from "./render.js";
 import { VERSION } from "../version.js";
 import { timings } from "../adapters/timings.js";
-import { DEFAULT_OUTLIER_THRESHOLDS, findOutliers } from "../stats/outliers.js";
+import { DEFAULT_SLOW_MODULE_MS } from "../stats/outliers.js";
 import { commandLineLimits, DEFAULT_LIMITS, MAX_MODULE_TIMEOUT_S } from "../isolate/limits.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each verb types its own arguments
@@ -90,6 +90,10 @@ Exit status:
       evalTimeout?: number;
     }>();
     if (opts.timings) timings.enabled = true;
+    const verb: string[] = [];
+    for (let cmd: Command | null = action; cmd && cmd !== program; cmd = cmd.parent)
+      verb.unshift(cmd.name());
+    timings.command = verb.join(" ");
     if (opts.evalTimeout !== undefined) commandLineLimits.moduleTimeoutMs = opts.evalTimeout * 1000;
     const globals: GlobalOptions = {
       workspace: opts.workspace ?? env.SETUP_MAC_WORKSPACE,
@@ -100,7 +104,6 @@ Exit status:
     ctx.globals = globals;
     output.color = globals.color;
     output.json = globals.json;
-    void action;
   });
 
   const lazy =
@@ -259,8 +262,31 @@ Exit status:
     .action(lazy(() => import("./commands/migrate.js")));
   program
     .command("check")
-    .description("validate every module and host; exit 1 on errors")
+    .description(
+      "validate every module and host; exit 1 on errors; warn about modules slower than the limit",
+    )
+    .option(
+      "--slow-module-ms <ms>",
+      `warn about a module whose own load + evaluate time is over this (default: the config's evaluation.slowModuleMs, else ${DEFAULT_SLOW_MODULE_MS})`,
+    )
     .action(lazy(() => import("./commands/check.js")));
+  program
+    .command("stats")
+    .description(
+      "how long each module takes over the last runs: last, median, p95, load/evaluate, cache hits",
+    )
+    .option("--last <n>", "only the newest N recorded runs (default: all kept)")
+    .option("--top <n>", "show the N slowest modules (default 10; 0 shows all)")
+    .option("--slow-module-ms <ms>", "the limit to mark modules by (default as for check)")
+    .addHelpText(
+      "after",
+      `
+Every command that evaluates hosts (check, build, apply, diff, programs status, …) records each
+module's own time in the workspace's load cache; the newest runs are kept. A module is slow when
+its median over at least 3 runs (else its last run) is over the limit; check then warns, and the
+exit status does not change.`,
+    )
+    .action(lazy(() => import("./commands/stats.js")));
   const packs = program
     .command("packs")
     .description("program modules shared as npm packages, vendored under packs/ and pinned");
@@ -370,16 +396,20 @@ function printTimings(output: Output, totalMs: number): void {
     lines.push(
       c.bold(`module code: ${sum.toFixed(0)} ms in ${timings.modules.size} modules; slowest:`),
     );
-    for (const [file, t] of slow) lines.push(`${ms(t)}  ${file}`);
-    const limits = DEFAULT_OUTLIER_THRESHOLDS;
-    const outliers = findOutliers(
-      [...timings.modules].map(([file, t]) => ({ file, ms: t })),
-      limits,
-    );
-    for (const o of outliers)
+    for (const [file, t] of slow) {
+      const split = timings.phases.get(file);
+      const parts = split
+        ? c.dim(`  (load ${split.load.toFixed(1)}, evaluate ${split.evaluate.toFixed(1)})`)
+        : "";
+      lines.push(`${ms(t)}  ${file}${parts}`);
+    }
+    const over = [...timings.modules]
+      .filter(([, t]) => t > DEFAULT_SLOW_MODULE_MS)
+      .sort((a, b) => b[1] - a[1]);
+    if (over.length)
       lines.push(
         c.yellow(
-          `slow: ${o.file} took ${o.ms.toFixed(0)} ms, ${o.reason === "absolute" ? `over ${limits.absoluteMs} ms` : `over ${limits.medianFactor}× the median (${o.medianMs.toFixed(1)} ms)`}`,
+          `over ${DEFAULT_SLOW_MODULE_MS} ms in this run: ${over.map(([f]) => f).join(", ")} (\`setup-mac stats\` shows them over the last runs)`,
         ),
       );
   }

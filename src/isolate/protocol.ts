@@ -94,7 +94,13 @@ export type IsolateResponse =
       schemaText?: string;
       optionSchemas: Record<string, Record<string, unknown>>;
       output: ModuleOutput[];
-      timings?: { spans: Span[]; modules: [string, number][] };
+      /**
+       * Per module file whose code ran: milliseconds of its own code while loading (its top
+       * level) and while evaluating (`config`, `contributes`, `overrides`, on every host).
+       */
+      moduleTimes: [file: string, loadMs: number, evaluateMs: number][];
+      /** The isolate's stages, with `--timings`. */
+      timings?: { spans: Span[] };
       memo?: MemoResponse;
     }
   /** The bundle itself would not import (a corrupt cache file): bundle again and retry. */

@@ -4,6 +4,7 @@
  * asked for and posts back data only. The CLI watches the shared slots and ends this thread when
  * a module runs too long; an `exit` or a crash here ends this thread, never the CLI.
  */
+import { performance } from "node:perf_hooks";
 import { parentPort } from "node:worker_threads";
 import { z } from "zod";
 import * as api from "../api-surface.js";
@@ -59,22 +60,40 @@ async function run(request: IsolateRequest): Promise<IsolateResponse> {
   }
 
   // Module code runs only inside these marks: the CLI always knows whose code is running, and
-  // `--timings` counts each module's own time.
-  const stack: { module: number; phase: number; start: number }[] = [];
+  // each module's own time is measured (always: a clock read per call is cheap, and the timing
+  // history behind `stats` and `check`'s slow-module warning needs it). A call nested in another
+  // (a module's function calling its own wrapped function) counts once, as the inner call's.
+  interface Frame {
+    module: number;
+    phase: number;
+    index: number;
+    loading: boolean;
+    start: number;
+    inner: number;
+  }
+  const stack: Frame[] = [];
+  const moduleTimes = new Map<number, [load: number, evaluate: number]>();
   const enter = (index: number, what: string) => {
     stack.push({
       module: Atomics.load(slots, SLOT.module),
       phase: Atomics.load(slots, SLOT.phase),
-      start: timings.enabled ? timings.now() : 0,
+      index,
+      loading: what === "loading",
+      start: performance.now(),
+      inner: 0,
     });
     set(index + 1, phaseIndex(what));
   };
   const leave = () => {
-    const top = stack.pop() ?? { module: 0, phase: 0, start: 0 };
-    if (timings.enabled) {
-      const file = request.modules[Atomics.load(slots, SLOT.module) - 1]?.file;
-      if (file) timings.addModule(file, timings.now() - top.start);
-    }
+    const top = stack.pop();
+    if (!top) return set(0, 0);
+    const took = performance.now() - top.start;
+    const own = took - top.inner;
+    const parent = stack.at(-1);
+    if (parent) parent.inner += took;
+    const times = moduleTimes.get(top.index) ?? [0, 0];
+    times[top.loading ? 0 : 1] += own;
+    moduleTimes.set(top.index, times);
     set(top.module, top.phase);
   };
   const instantiated = await timings.span(`load ${request.modules.length} modules`, () =>
@@ -187,9 +206,12 @@ async function run(request: IsolateRequest): Promise<IsolateResponse> {
     ...(schemaText !== undefined ? { schemaText } : {}),
     optionSchemas,
     output,
-    ...(timings.enabled
-      ? { timings: { spans: timings.spans, modules: [...timings.modules] } }
-      : {}),
+    moduleTimes: [...moduleTimes].map(([index, [load, evaluate]]) => [
+      request.modules[index]!.file,
+      load,
+      evaluate,
+    ]),
+    ...(timings.enabled ? { timings: { spans: timings.spans } } : {}),
     ...(memoOut ? { memo: memoOut } : {}),
   };
 }

@@ -94,8 +94,13 @@ export function storeEvaluation(
       writeCacheFile(programsPath(dir), serialize(file));
     }
     if (run) {
-      const { timings: _t, memo: _m, ...response } = run.response;
-      const file: RunFile = { format: EVAL_CACHE_FORMAT, key: run.key, response };
+      // What one run measured is not part of the answer: a reused answer ran no module code.
+      const { timings: _t, memo: _m, moduleTimes: _mt, ...response } = run.response;
+      const file: RunFile = {
+        format: EVAL_CACHE_FORMAT,
+        key: run.key,
+        response: { ...response, moduleTimes: [] },
+      };
       writeCacheFile(runPath(dir, run.wants), serialize(file));
     }
     return undefined;

@@ -6,6 +6,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { timings } from "../adapters/timings.js";
+import { recordTimingRun } from "../adapters/timing-history.js";
+import { buildRun, type TimingRun } from "../stats/history.js";
 import type { Diagnostic } from "../errors/index.js";
 import { diagnostic, SetupMacError } from "../errors/index.js";
 import type { EvaluationLimits } from "../isolate/run.js";
@@ -58,6 +60,11 @@ export interface Workspace {
   schemaText?: string;
   /** The options' JSON Schema of the programs asked for (`optionSchemas`). */
   optionSchemas: Record<string, Record<string, unknown>>;
+  /**
+   * What this load measured of each module (decision 0029), when hosts were evaluated; also
+   * added to the workspace's timing history when the cache is on.
+   */
+  timingRun?: TimingRun;
 }
 
 export interface LoadOptions {
@@ -178,10 +185,12 @@ export async function loadWorkspace(
         cacheDir && runKey !== undefined ? readRun(cacheDir, wants, runKey) : undefined;
       let response: Extract<IsolateResponse, { kind: "done" }>;
       const previous = cacheDir ? readProgramEntries(cacheDir, version) : {};
+      let cacheOfRun: Record<string, "hit" | "miss">;
       if (reused) {
         response = reused;
-        for (const { index } of response.programs)
-          timings.cache.set(discovered[index]!.file, "hit");
+        cacheOfRun = Object.fromEntries(
+          response.programs.map(({ index }) => [discovered[index]!.file, "hit" as const]),
+        );
       } else {
         isolate ??= new Isolate(limits);
         const outcome = await timings.span("isolate", () =>
@@ -217,12 +226,12 @@ export async function loadWorkspace(
         }
         if (!outcome.ok) return { ...base, diagnostics: [...base.diagnostics, outcome.diagnostic] };
         response = outcome.response;
-        if (response.timings) {
-          timings.spans.push(...response.timings.spans);
-          for (const [file, ms] of response.timings.modules) timings.addModule(file, ms);
+        if (response.timings) timings.spans.push(...response.timings.spans);
+        for (const [file, load, evaluate] of response.moduleTimes) {
+          timings.addModule(file, load, "load");
+          timings.addModule(file, evaluate, "evaluate");
         }
-        for (const [file, hit] of Object.entries(response.memo?.cache ?? {}))
-          timings.cache.set(file, hit);
+        cacheOfRun = response.memo?.cache ?? {};
         // With the bundle cache off (its folder cannot be made) the load already said nothing more
         // is cached; the evaluation cache stays quiet too.
         if (cacheDir && bundle.cache !== "off") {
@@ -244,6 +253,18 @@ export async function loadWorkspace(
           if (warning) base.diagnostics.push(warning);
         }
       }
+      for (const [file, hit] of Object.entries(cacheOfRun)) timings.cache.set(file, hit);
+      let timingRun: TimingRun | undefined;
+      if (hosts.length) {
+        timingRun = buildRun({
+          at: new Date(),
+          command: timings.command ?? "library",
+          hosts: hosts.length,
+          times: reused ? [] : response.moduleTimes,
+          cache: cacheOfRun,
+        });
+        if (cacheDir) recordTimingRun(cacheDir, timingRun);
+      }
       for (const { facts, index } of response.programs) {
         const mod = discovered[index]!;
         base.programs.set(facts.name, {
@@ -260,6 +281,7 @@ export async function loadWorkspace(
         evaluation: response.evaluation,
         ...(response.schemaText !== undefined ? { schemaText: response.schemaText } : {}),
         optionSchemas: response.optionSchemas,
+        ...(timingRun ? { timingRun } : {}),
       };
     }
   } finally {

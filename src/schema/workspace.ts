@@ -85,6 +85,11 @@ export const evaluationConfig = z.strictObject({
   timeout: z.number().positive().max(86400).optional(),
   /** The evaluation's heap limit in MiB. */
   memory: z.number().int().min(64).max(65536).optional(),
+  /**
+   * Milliseconds of a module's own load + evaluate time above which `check` warns and `stats`
+   * marks it slow (default 50; decision 0029).
+   */
+  slowModuleMs: z.number().positive().max(600000).optional(),
 });
 
 export const workspaceConfig = z.strictObject({

@@ -160,7 +160,7 @@ describe("--timings", () => {
       expect(timed.stderr).toMatch(new RegExp(`^ +[\\d.]+ ms  ${stage}`, "m"));
     }
     expect(timed.stderr).toMatch(
-      /^module code: \d+ ms in 21 modules; slowest:\n +[\d.]+ ms {2}programs\/[a-z]+\/[a-z-]+\.ts$/m,
+      /^module code: \d+ ms in 21 modules; slowest:\n +[\d.]+ ms {2}programs\/[a-z]+\/[a-z-]+\.ts {2}\(load [\d.]+, evaluate [\d.]+\)$/m,
     );
     expect(timed.stderr).toMatch(/^evaluation cache: 0 of 20 modules served from it, 20 ran$/m);
 
@@ -169,6 +169,59 @@ describe("--timings", () => {
     expect(warm.stderr).not.toMatch(/ms {2}load 21 modules/);
     expect(warm.stderr).toMatch(/^evaluation cache: 21 of 21 modules served from it, 0 ran$/m);
     rmSync(cold.SETUP_MAC_CACHE_DIR, { recursive: true, force: true });
+  });
+});
+
+describe("stats", () => {
+  it("says there is nothing yet, then shows each module's times after check, in a table and as JSON", () => {
+    const own = { SETUP_MAC_CACHE_DIR: mkdtempSync(join(tmpdir(), "sm-stats-")) };
+    temp.push(own.SETUP_MAC_CACHE_DIR);
+    const empty = cli(["--workspace", EXAMPLE, "stats"], { env: own });
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toMatch(/^No timings recorded for this workspace yet\./);
+
+    expect(cli(["--workspace", EXAMPLE, "check"], { env: own }).code).toBe(0);
+    expect(cli(["--workspace", EXAMPLE, "build", "--dry-run"], { env: own }).code).toBe(0);
+    const r = cli(["--workspace", EXAMPLE, "stats"], { env: own });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(
+      /^2 runs \(2 recorded, up to 50 kept\), [\d-]+ [\d:]+Z( to [\d-]+ [\d:]+Z)?: build 1, check 1$/m,
+    );
+    expect(r.stdout).toMatch(/^MODULE +LAST +MEDIAN +P95 +LOAD +EVALUATE +MEASURED +CACHE HITS$/m);
+    expect(r.stdout).toMatch(
+      /^programs\/[a-z]+\/[a-z-]+\.ts +[\d.]+ ms +[\d.]+ ms +[\d.]+ ms +[\d.]+ ms +[\d.]+ ms +1 +1\/2 \(50%\)$/m,
+    );
+    expect(r.stdout).toMatch(/^… 11 more modules \(--top 0 shows all\)$/m);
+    expect(cli(["--workspace", EXAMPLE, "stats", "--top", "0"], { env: own }).stdout).toContain(
+      "programs/vcs/delta.ts",
+    );
+
+    const json = cli(["--workspace", EXAMPLE, "--json", "stats", "--last", "1"], { env: own });
+    const data = JSON.parse(json.stdout) as {
+      runs: number;
+      recorded: number;
+      commands: Record<string, number>;
+      modules: { file: string; measured: number }[];
+      sections: unknown[];
+    };
+    expect(data).toMatchObject({ runs: 1, recorded: 2, commands: { build: 1 }, sections: [] });
+    expect(data.modules).toHaveLength(21);
+
+    const usage = cli(["--workspace", EXAMPLE, "stats", "--last", "0"], { env: own });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/--last 0 is not a whole number of at least 1/);
+  });
+
+  it("check's slow-module warning never changes the exit status", () => {
+    const own = { SETUP_MAC_CACHE_DIR: mkdtempSync(join(tmpdir(), "sm-stats-")) };
+    temp.push(own.SETUP_MAC_CACHE_DIR);
+    // A limit every module is over: each is warned about, and check still succeeds.
+    const r = cli(["--workspace", EXAMPLE, "check", "--slow-module-ms", "0.001"], { env: own });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /^programs\/maintenance\/restic-backup\.ts: warning\[slow-module\]: takes \d+ ms to load and evaluate \(in its last run\), over the 0\.001 ms limit$/m,
+    );
+    expect(r.stdout).toMatch(/^21 programs checked, 0 errors, 2\d warnings$/m);
   });
 });
 

@@ -1,11 +1,22 @@
 import { check } from "../../api/check.js";
 import { exitStatus } from "../../errors/exit.js";
+import { UsageError } from "../../errors/index.js";
 import type { CommandContext } from "../context.js";
 import { colors, formatDiagnostic, toJson } from "../render.js";
 
-export async function run(ctx: CommandContext): Promise<void> {
+export async function run(ctx: CommandContext, flags: { slowModuleMs?: string }): Promise<void> {
   const { globals, output } = ctx;
-  const result = await check({ workspace: globals.workspace, hosts: globals.host });
+  const slowModuleMs = flags.slowModuleMs === undefined ? undefined : Number(flags.slowModuleMs);
+  if (slowModuleMs !== undefined && !(slowModuleMs > 0))
+    throw new UsageError(
+      `--slow-module-ms ${flags.slowModuleMs} is not a positive number`,
+      "e.g. `--slow-module-ms 100`",
+    );
+  const result = await check({
+    workspace: globals.workspace,
+    hosts: globals.host,
+    ...(slowModuleMs !== undefined ? { slowModuleMs } : {}),
+  });
   ctx.exitCode = result.ok ? 0 : exitStatus(result.diagnostics) || 1;
   if (globals.json) {
     output.out(toJson(result));
