@@ -385,3 +385,42 @@ export default defineProgram({ name: "d", description: "d" });
     expect(second.schema).toBe((await load(root, null)).schema);
   });
 });
+
+describe("bundle overlay: an edit rebundles only the edited modules (decision 0031)", () => {
+  const manifestOf = (root: string, cache: string) =>
+    JSON.parse(
+      readFileSync(join(workspaceCacheDir(realRoot(root), cache)!, "manifest.json"), "utf8"),
+    ) as { overlay?: { modules: string[] }; base: { bundle: string } };
+
+  it("bundles an edited module on its own, over the last whole bundle", async () => {
+    const { root, cache } = workspace();
+    await valueOfA(root, cache);
+    const base = manifestOf(root, cache).base.bundle;
+    write(root, "programs/x/a.ts", files["programs/x/a.ts"].replace("body1", "body2"));
+    expect((await valueOfA(root, cache)).value).toBe("body2:helper1:1:from-b1:u");
+    expect(manifestOf(root, cache)).toMatchObject({
+      base: { bundle: base },
+      overlay: { modules: ["programs/x/a.ts"] },
+    });
+    // The next edit, of another module: both are in the overlay, the base is still the same.
+    write(root, "programs/x/b.ts", files["programs/x/b.ts"].replace("from-b1", "from-b2"));
+    expect((await valueOfA(root, cache)).value).toBe("body2:helper1:1:from-b2:u");
+    expect(manifestOf(root, cache).overlay?.modules.sort()).toEqual([
+      "programs/x/a.ts",
+      "programs/x/b.ts",
+    ]);
+    expect(manifestOf(root, cache).base.bundle).toBe(base);
+    // Reverting an edit serves that module from the base again.
+    write(root, "programs/x/a.ts", files["programs/x/a.ts"]);
+    expect((await valueOfA(root, cache)).value).toBe("body1:helper1:1:from-b2:u");
+    expect(manifestOf(root, cache).overlay?.modules).toEqual(["programs/x/b.ts"]);
+  });
+
+  it("rebundles the modules that import an edited helper", async () => {
+    const { root, cache } = workspace();
+    await valueOfA(root, cache);
+    write(root, "programs/_lib/word.ts", `export const WORD = "helper3";\n`);
+    expect((await valueOfA(root, cache)).value).toBe("body1:helper3:1:from-b1:u");
+    expect(manifestOf(root, cache).overlay?.modules).toEqual(["programs/x/a.ts"]);
+  });
+});

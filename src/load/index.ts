@@ -162,7 +162,12 @@ export async function loadWorkspace(
     const discovered = await timings.span("discover modules", () => discoverModules(root));
     for (let attempt = 0; ; attempt++) {
       const bundle = await timings.span(`bundle ${discovered.length} modules`, () =>
-        bundleModules(root, discovered, { cacheDir: attempt ? null : options.cacheDir }),
+        bundleModules(root, discovered, {
+          cacheDir: attempt ? null : options.cacheDir,
+          // A module or helper changed: its code will have to run, so the isolate boots now,
+          // while the edited modules are bundled.
+          onStale: () => (isolate ??= new Isolate(limits)),
+        }),
       );
       const base = {
         root,
