@@ -219,11 +219,12 @@ export async function loadWorkspace(
       // Every module summarised and nothing asked for that needs their code: the evaluation
       // cache may answer alone (decision 0031); it says so only when no module had to run.
       const summarised =
+        !reused &&
         request.memo !== undefined &&
         bundle.cache !== "off" &&
         wants.optionSchemas.length === 0 &&
         discovered.every((m) => request.memo!.summaries[m.file] !== undefined);
-      if (!summarised) isolate ??= new Isolate(limits);
+      if (!reused && !summarised) isolate ??= new Isolate(limits);
       const fromCache = summarised
         ? await timings.span("answer from the evaluation cache", () =>
             answerFromCache(request, config),
@@ -324,6 +325,9 @@ async function answerFromCache(
 ): Promise<Done | undefined> {
   // Loaded on demand: verbs that never evaluate (`programs list`) do not pay for this code.
   const { evaluateLoaded, NO_MARKS } = await import("../isolate/evaluate-loaded.js");
+  // Its stages are part of this answer's span, not stages of their own: `--timings` shows modules
+  // loaded and hosts evaluated only when module code ran.
+  const shown = timings.spans.length;
   let needed = false;
   const loaders = request.modules.map(() => () => {
     needed = true;
@@ -335,5 +339,7 @@ async function answerFromCache(
   } catch (error) {
     if (needed || error instanceof NeedsCode) return undefined;
     throw error;
+  } finally {
+    timings.spans.length = shown;
   }
 }
