@@ -216,3 +216,211 @@ describe("evaluation cache: damage is harmless", () => {
     expect(second.ws.diagnostics).toEqual([]);
   });
 });
+
+/**
+ * The layer of decision 0031: module summaries (an unchanged module's code does not run at all),
+ * resolved options by key, and answers made by the CLI from the cache alone. Each edit below
+ * reaches a program through a path the first suite does not: a computed contribution reading
+ * its contributor's options, `requires`, the JSON Schema's parts.
+ */
+describe("evaluation cache: summaries and resolved options are never stale", () => {
+  const lazyFiles = {
+    "setup-mac.jsonc": `{ "defaults": { "c": { "word": "c1" } }, "hosts": { "h": { "platform": "nixos", "system": "x86_64-linux", "user": "u", "programs": { "a": true, "c": true } } } }\n`,
+    "programs/x/a.ts": `import { defineProgram, z } from "setup-mac";
+export default defineProgram({
+  name: "a", description: "a",
+  requires: ["c"],
+  options: z.object({ tags: z.array(z.string()).default([]).describe("tags1") }),
+  config: ({ options, enabled }) => ({ env: { A: [options.tags.join("+"), enabled("d") ? "d-on" : "d-off"].join(":") } }),
+});
+`,
+    "programs/x/c.ts": `import { defineProgram, z } from "setup-mac";
+export default defineProgram({
+  name: "c", description: "c",
+  options: z.object({ word: z.string().default("c0") }),
+  contributes: { a: ({ options, enabled }) => ({ tags: ["from-" + options.word + (enabled("d") ? "-d" : "")] }) },
+});
+`,
+    "programs/x/d.ts": `import { defineProgram } from "setup-mac";
+export default defineProgram({ name: "d", description: "d" });
+`,
+  };
+  const setup = () => {
+    const root = temp("sm-evalcache-lazy-");
+    for (const [path, text] of Object.entries(lazyFiles)) write(root, path, text);
+    return { root, cache: temp("sm-evalcache-lazy-dir-") };
+  };
+  const load = async (root: string, cache: string | null) => {
+    const ws = await loadWorkspace(root, {
+      cacheDir: cache,
+      buildId: "test-build",
+      hosts: () => ["h"],
+      schema: true,
+    });
+    expect(ws.diagnostics.filter((d) => d.severity !== "warning")).toEqual([]);
+    return {
+      value: ws.evaluation?.hosts.get("h")?.lock?.programs.a?.home?.env?.A?.value,
+      schema: ws.schemaText ?? "",
+      ws,
+    };
+  };
+
+  const edits: [string, (root: string) => void, string][] = [
+    [
+      "the config value a computed contribution reads",
+      (root) =>
+        write(
+          root,
+          "setup-mac.jsonc",
+          lazyFiles["setup-mac.jsonc"].replace(`"c": true`, `"c": { "word": "c2" }`),
+        ),
+      "from-c2:d-off",
+    ],
+    [
+      "the computed contribution's code",
+      (root) =>
+        write(root, "programs/x/c.ts", lazyFiles["programs/x/c.ts"].replace(`"from-"`, `"by-"`)),
+      "by-c1:d-off",
+    ],
+    [
+      "the contributor's option default (the config no longer sets it)",
+      (root) =>
+        write(
+          root,
+          "setup-mac.jsonc",
+          lazyFiles["setup-mac.jsonc"].replace(`"defaults": { "c": { "word": "c1" } }, `, ""),
+        ),
+      "from-c0:d-off",
+    ],
+    [
+      "a shared default",
+      (root) =>
+        write(
+          root,
+          "setup-mac.jsonc",
+          lazyFiles["setup-mac.jsonc"].replace(`"word": "c1"`, `"word": "c3"`),
+        ),
+      "from-c3:d-off",
+    ],
+    [
+      "the enabled set (another program switched on)",
+      (root) =>
+        write(
+          root,
+          "setup-mac.jsonc",
+          lazyFiles["setup-mac.jsonc"].replace(`"a": true`, `"a": true, "d": true`),
+        ),
+      "from-c1-d:d-on",
+    ],
+    [
+      "a module's requires (its summary)",
+      (root) =>
+        write(
+          root,
+          "programs/x/a.ts",
+          lazyFiles["programs/x/a.ts"].replace(`requires: ["c"]`, `requires: ["c", "d"]`),
+        ),
+      "from-c1-d:d-on",
+    ],
+  ];
+  for (const [what, edit, expected] of edits) {
+    it(`re-evaluates after an edit of ${what}`, async () => {
+      const { root, cache } = setup();
+      expect((await load(root, cache)).value).toBe("from-c1:d-off");
+      // A comment only: the answer comes from the summaries and the memo.
+      write(root, "setup-mac.jsonc", "// 1\n" + lazyFiles["setup-mac.jsonc"]);
+      expect((await load(root, cache)).value).toBe("from-c1:d-off");
+      edit(root);
+      expect((await load(root, cache)).value).toBe(expected);
+      expect((await load(root, null)).value).toBe(expected);
+    });
+  }
+
+  it("answers a config edit that changes no value from the cache alone, without the isolate", async () => {
+    const { root, cache } = setup();
+    await load(root, cache);
+    write(root, "setup-mac.jsonc", "// a comment\n" + lazyFiles["setup-mac.jsonc"]);
+    timings.enabled = true;
+    timings.spans.length = 0;
+    try {
+      expect((await load(root, cache)).value).toBe("from-c1:d-off");
+      const spans = timings.spans.map((s) => s.name);
+      expect(spans).toContain("answer from the evaluation cache");
+      expect(spans).not.toContain("isolate");
+    } finally {
+      timings.enabled = false;
+      timings.spans.length = 0;
+    }
+  });
+
+  it("runs only the edited module's code after a config value edit", async () => {
+    const { root, cache } = setup();
+    await load(root, cache);
+    write(
+      root,
+      "setup-mac.jsonc",
+      lazyFiles["setup-mac.jsonc"].replace(`"a": true`, `"a": { "tags": ["t"] }`),
+    );
+    timings.enabled = true;
+    timings.modules.clear();
+    try {
+      expect((await load(root, cache)).value).toBe("t+from-c1:d-off");
+      // a's options and config changed; c's contribution is a function of c's options, which
+      // did not change, but a's options merge it: c's code runs for that, d's never does.
+      expect([...timings.modules.keys()].sort()).toEqual(["programs/x/a.ts", "programs/x/c.ts"]);
+    } finally {
+      timings.enabled = false;
+      timings.modules.clear();
+    }
+  });
+
+  it("makes the JSON Schema again from an edited module's options", async () => {
+    const { root, cache } = setup();
+    const first = await load(root, cache);
+    expect(first.schema).toContain("tags1");
+    write(root, "programs/x/a.ts", lazyFiles["programs/x/a.ts"].replace("tags1", "tags2"));
+    const second = await load(root, cache);
+    expect(second.schema).toContain("tags2");
+    expect(second.schema).not.toContain("tags1");
+    expect(second.schema).toBe((await load(root, null)).schema);
+  });
+});
+
+describe("bundle overlay: an edit rebundles only the edited modules (decision 0031)", () => {
+  const manifestOf = (root: string, cache: string) =>
+    JSON.parse(
+      readFileSync(join(workspaceCacheDir(realRoot(root), cache)!, "manifest.json"), "utf8"),
+    ) as { overlay?: { modules: string[] }; base: { bundle: string } };
+
+  it("bundles an edited module on its own, over the last whole bundle", async () => {
+    const { root, cache } = workspace();
+    await valueOfA(root, cache);
+    const base = manifestOf(root, cache).base.bundle;
+    write(root, "programs/x/a.ts", files["programs/x/a.ts"].replace("body1", "body2"));
+    expect((await valueOfA(root, cache)).value).toBe("body2:helper1:1:from-b1:u");
+    expect(manifestOf(root, cache)).toMatchObject({
+      base: { bundle: base },
+      overlay: { modules: ["programs/x/a.ts"] },
+    });
+    // The next edit, of another module: both are in the overlay, the base is still the same.
+    write(root, "programs/x/b.ts", files["programs/x/b.ts"].replace("from-b1", "from-b2"));
+    expect((await valueOfA(root, cache)).value).toBe("body2:helper1:1:from-b2:u");
+    expect(manifestOf(root, cache).overlay?.modules.sort()).toEqual([
+      "programs/x/a.ts",
+      "programs/x/b.ts",
+    ]);
+    expect(manifestOf(root, cache).base.bundle).toBe(base);
+    // Reverting an edit serves that module from the base again.
+    write(root, "programs/x/a.ts", files["programs/x/a.ts"]);
+    expect((await valueOfA(root, cache)).value).toBe("body1:helper1:1:from-b2:u");
+    expect(manifestOf(root, cache).overlay?.modules).toEqual(["programs/x/b.ts"]);
+  });
+
+  it("rebundles the modules that import an edited helper", async () => {
+    const { root, cache } = workspace();
+    await valueOfA(root, cache);
+    write(root, "programs/_lib/word.ts", `export const WORD = "helper3";\n`);
+    expect((await valueOfA(root, cache)).value).toBe("body1:helper3:1:from-b1:u");
+    expect(manifestOf(root, cache).overlay?.modules).toEqual(["programs/x/a.ts"]);
+  });
+});

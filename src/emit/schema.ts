@@ -20,7 +20,8 @@ export const ZOD_JSON_SCHEMA = {
   target: "draft-2020-12",
 } as const;
 
-function optionsSchema(program: AnyProgram): JsonSchema {
+/** One program's entry in the config's JSON Schema (its options, described). */
+export function programOptionsSchema(program: AnyProgram): JsonSchema {
   const description = program.description;
   if (!program.options) {
     return { type: "object", additionalProperties: false, properties: {}, description };
@@ -34,11 +35,11 @@ function optionsSchema(program: AnyProgram): JsonSchema {
 
 /** The workspace config's JSON Schema for a set of programs. */
 export function buildConfigSchema(
-  programs: ReadonlyMap<string, { program: AnyProgram }>,
+  programs: ReadonlyMap<string, { description: string; options: JsonSchema }>,
 ): JsonSchema {
   const names = [...programs.keys()].sort();
   const defs: Record<string, JsonSchema> = {};
-  for (const name of names) defs[`program.${name}`] = optionsSchema(programs.get(name)!.program);
+  for (const name of names) defs[`program.${name}`] = programs.get(name)!.options;
   const host = z.toJSONSchema(hostConfig, { io: "input", target: "draft-2020-12" }) as JsonSchema;
   delete host.$schema;
   const hostProperties = host.properties as Record<string, JsonSchema>;
@@ -51,7 +52,7 @@ export function buildConfigSchema(
       names.map((name) => [
         name,
         {
-          description: programs.get(name)!.program.description,
+          description: programs.get(name)!.description,
           anyOf: [{ type: "boolean" }, { $ref: `#/$defs/program.${name}` }],
         },
       ]),

@@ -6,8 +6,8 @@
 import type { Diagnostic } from "../errors/index.js";
 import type { BundleSource, CachedBundle } from "../load/bundle.js";
 import type { DiscoveredModule } from "../load/discover.js";
-import type { ProgramFacts } from "../load/instantiate.js";
-import type { Evaluation } from "../plan/evaluate.js";
+import type { ModuleSummary, ProgramFacts } from "../load/instantiate.js";
+import type { Evaluation, ResolvedOptions } from "../plan/evaluate.js";
 import type { Span } from "../adapters/timings.js";
 import type { ProgramLock } from "../emit/lock-types.js";
 
@@ -64,16 +64,27 @@ export interface IsolateRequest {
 /** Per host, per program: the memo key and the lock entry it was made with. */
 export type MemoEntries = Record<string, Record<string, [key: string, lock: ProgramLock]>>;
 
+/** Per host, per program: the options memo key and the resolved options it was made with. */
+export type OptionEntries = Record<string, Record<string, [key: string, options: ResolvedOptions]>>;
+
 export interface MemoRequest {
   version: string;
   /** Per module file: the hash of its bytes and its helpers'. */
   code: Record<string, string>;
   entries: MemoEntries;
+  options: OptionEntries;
+  /** Per module file: its summary, when its code hash is the one it was made from. */
+  summaries: Record<string, ModuleSummary>;
 }
 
 export interface MemoResponse {
   /** The entries of the evaluated hosts, as they are now (reused and new). */
   entries: MemoEntries;
+  options: OptionEntries;
+  /** Per module file: its summary now (reused or made by loading it). */
+  summaries: Record<string, ModuleSummary>;
+  /** Whether anything here is new (else there is nothing to write). */
+  dirty: boolean;
   /** Per module file: whether its lock entries came from the memo (on every host it is on). */
   cache: Record<string, "hit" | "miss">;
 }

@@ -6,20 +6,14 @@
  */
 import { performance } from "node:perf_hooks";
 import { parentPort } from "node:worker_threads";
-import { z } from "zod";
 import * as api from "../api-surface.js";
 import { timings } from "../adapters/timings.js";
 import type { Diagnostic } from "../errors/index.js";
 import { diagnostic } from "../errors/index.js";
-import { buildConfigSchema, serializeSchema } from "../emit/schema.js";
-import { fastOptionsJsonSchema } from "../emit/options-schema.js";
-import { cachedArtifact } from "../load/artifacts.js";
 import { API_GLOBAL, importBundle, moduleRequire, REQUIRE_GLOBAL } from "../load/bundle.js";
 import { parseConfig } from "../load/config.js";
-import { instantiateModules, programFacts, wrapFunctions } from "../load/instantiate.js";
-import type { Evaluation, HostEvaluation, ProgramMemo, ProgramSource } from "../plan/evaluate.js";
-import { evaluateHost } from "../plan/evaluate.js";
-import type { IsolateRequest, IsolateResponse, MemoResponse, ModuleOutput } from "./protocol.js";
+import { evaluateLoaded, type Marks } from "./evaluate-loaded.js";
+import type { IsolateRequest, IsolateResponse, ModuleOutput } from "./protocol.js";
 import { PHASES, phaseIndex, SLOT } from "./protocol.js";
 
 const port = parentPort;
@@ -73,146 +67,54 @@ async function run(request: IsolateRequest): Promise<IsolateResponse> {
   }
   const stack: Frame[] = [];
   const moduleTimes = new Map<number, [load: number, evaluate: number]>();
-  const enter = (index: number, what: string) => {
-    stack.push({
-      module: Atomics.load(slots, SLOT.module),
-      phase: Atomics.load(slots, SLOT.phase),
-      index,
-      loading: what === "loading",
-      start: performance.now(),
-      inner: 0,
-    });
-    set(index + 1, phaseIndex(what));
+  const marks: Marks = {
+    enter: (index, what) => {
+      stack.push({
+        module: Atomics.load(slots, SLOT.module),
+        phase: Atomics.load(slots, SLOT.phase),
+        index,
+        loading: what === "loading",
+        start: performance.now(),
+        inner: 0,
+      });
+      set(index + 1, phaseIndex(what));
+    },
+    leave: () => {
+      const top = stack.pop();
+      if (!top) return set(0, 0);
+      const took = performance.now() - top.start;
+      const own = took - top.inner;
+      const parent = stack.at(-1);
+      if (parent) parent.inner += took;
+      const times = moduleTimes.get(top.index) ?? [0, 0];
+      times[top.loading ? 0 : 1] += own;
+      moduleTimes.set(top.index, times);
+      set(top.module, top.phase);
+    },
+    host: (index) => {
+      Atomics.store(slots, SLOT.host, index);
+      Atomics.add(slots, SLOT.seq, 1);
+    },
+    schema: (on) => set(0, on ? PHASES.indexOf("building its JSON Schema") : 0),
   };
-  const leave = () => {
-    const top = stack.pop();
-    if (!top) return set(0, 0);
-    const took = performance.now() - top.start;
-    const own = took - top.inner;
-    const parent = stack.at(-1);
-    if (parent) parent.inner += took;
-    const times = moduleTimes.get(top.index) ?? [0, 0];
-    times[top.loading ? 0 : 1] += own;
-    moduleTimes.set(top.index, times);
-    set(top.module, top.phase);
-  };
-  const instantiated = await timings.span(`load ${request.modules.length} modules`, () =>
-    instantiateModules(request.modules, loaders, {
-      enter: (i) => enter(i, "loading"),
-      leave,
-    }),
-  );
-
-  const programs = new Map<string, ProgramSource>();
-  for (const [name, { program, index }] of instantiated.programs) {
-    const mod = request.modules[index]!;
-    const wrapped = wrapFunctions(program, (fn, what) => marked(fn, index, what));
-    programs.set(name, {
-      program: wrapped,
-      file: mod.file,
-      category: mod.category,
-      sha256: request.hashes[mod.file] ?? "",
-    });
-  }
-  function marked<F extends (...args: never[]) => unknown>(fn: F, index: number, what: string): F {
-    return ((...args: Parameters<F>) => {
-      enter(index, what);
-      try {
-        return fn(...args);
-      } finally {
-        leave();
-      }
-    }) as F;
-  }
 
   const parsed = parseConfig(request.configText, request.configFile);
-  const hosts = new Map<string, HostEvaluation>();
-  const evalDiagnostics: Diagnostic[] = [];
-  const memoOut: MemoResponse | undefined = request.memo && { entries: {}, cache: {} };
-  const memo: ProgramMemo | undefined = request.memo && {
-    version: request.memo.version,
-    code: (file) => request.memo!.code[file],
-    get: (host, name, key) => {
-      const entry = request.memo!.entries[host]?.[name];
-      const file = programs.get(name)?.file;
-      if (!entry || entry[0] !== key) {
-        if (file) memoOut!.cache[file] = "miss";
-        return undefined;
-      }
-      (memoOut!.entries[host] ??= {})[name] = entry;
-      if (file) memoOut!.cache[file] ??= "hit";
-      return entry[1];
-    },
-    set: (host, name, key, lock) => {
-      (memoOut!.entries[host] ??= {})[name] = [key, lock];
-    },
-  };
-  if (parsed.ok) {
-    const input = { config: parsed.doc, programs, ...(memo ? { memo } : {}) };
-    await timings.span(
-      `evaluate ${request.hosts.length} host${request.hosts.length === 1 ? "" : "s"}`,
-      () => {
-        request.hosts.forEach((host, i) => {
-          Atomics.store(slots, SLOT.host, i + 1);
-          Atomics.add(slots, SLOT.seq, 1);
-          const evaluated = evaluateHost(input, host);
-          hosts.set(host, evaluated);
-          evalDiagnostics.push(...evaluated.diagnostics);
-        });
-        Atomics.store(slots, SLOT.host, 0);
-      },
-    );
-  }
-  const evaluation: Evaluation = { hosts, diagnostics: evalDiagnostics };
-
-  let schemaText: string | undefined;
-  if (request.schema) {
-    set(0, PHASES.indexOf("building its JSON Schema"));
-    schemaText = await timings.span("JSON schema", () =>
-      cachedArtifact(request.cached, "schema.json", () =>
-        serializeSchema(buildConfigSchema(programs)),
-      ),
-    );
-    set(0, 0);
-  }
-  const optionSchemas: Record<string, Record<string, unknown>> = {};
-  for (const name of request.optionSchemas) {
-    const options = programs.get(name)?.program.options;
-    if (options)
-      optionSchemas[name] = (fastOptionsJsonSchema(options as z.ZodObject) ??
-        z.toJSONSchema(options as z.ZodObject, {
-          io: "input",
-          unrepresentable: "any",
-        })) as Record<string, unknown>;
-  }
-
-  if (memoOut) {
-    // A module that writes output is evaluated every time, so its output is reported every time.
-    const noisy = new Set(output.map((o) => o.file));
-    for (const entries of Object.values(memoOut.entries))
-      for (const name of Object.keys(entries))
-        if (noisy.has(programs.get(name)?.file ?? "")) delete entries[name];
-    for (const host of request.hosts) memoOut.entries[host] ??= {};
-  }
-  const diagnostics = [...instantiated.diagnostics, ...outputDiagnostics(output)];
-  return {
-    kind: "done",
-    programs: [...instantiated.programs.values()].map(({ program, index }) => ({
-      facts: programFacts(program),
-      index,
-    })),
-    diagnostics,
-    evaluation,
-    ...(schemaText !== undefined ? { schemaText } : {}),
-    optionSchemas,
+  const done = await evaluateLoaded(
+    request,
+    parsed.ok ? parsed.doc : undefined,
+    loaders,
+    marks,
     output,
+  );
+  return {
+    ...done,
+    diagnostics: [...done.diagnostics, ...outputDiagnostics(output)],
     moduleTimes: [...moduleTimes].map(([index, [load, evaluate]]) => [
       request.modules[index]!.file,
       load,
       evaluate,
     ]),
     ...(timings.enabled ? { timings: { spans: timings.spans } } : {}),
-    ...(memoOut ? { memo: memoOut } : {}),
   };
 }
 

@@ -29,7 +29,7 @@ import { sha256 } from "../emit/hash.js";
 import * as apiSurface from "../api-surface.js";
 
 /** Bumped whenever the bundle's shape changes, so old caches are never read. */
-const BUNDLE_FORMAT = 4;
+const BUNDLE_FORMAT = 5;
 
 export const API_GLOBAL = "setup-mac.api";
 /** Where the isolate puts the `require` a bundle uses for Node built-ins (see `moduleRequire`). */
@@ -66,8 +66,13 @@ function impureBuiltinHint(name: string): string {
   return `program modules are pure functions of their inputs: \`${name}\` is not available while they evaluate; read the machine through \`host\`, ship files with \`files\`, and run commands in \`hooks\` (they run at apply time)`;
 }
 
-/** Where the bundle's code is: a file in the cache, or (with the cache off) the code itself. */
-export type BundleSource = { path: string } | { code: string };
+/**
+ * Where the bundle's code is: a file in the cache, or (with the cache off) the code itself, or two
+ * layered files (decision 0031): the last whole bundle for the modules unchanged since, and one of
+ * the edited modules; `map` gives, per module, its layer and its index in that layer.
+ */
+export type BundleSource =
+  { path: string } | { code: string } | { layers: string[]; map: [layer: number, index: number][] };
 
 export interface BundleResult {
   /**
@@ -103,7 +108,36 @@ interface Manifest {
   inputs: Record<string, string>;
   /** Per module: the helper files it imports, directly or not, sorted. */
   deps: Record<string, string[]>;
+  /** The name derived caches key on: the overlay's when there is one, else the base's. */
   bundle: string;
+  /** The last whole bundle, with what it was built from. */
+  base: {
+    bundle: string;
+    modules: string[];
+    inputs: Record<string, string>;
+    deps: Record<string, string[]>;
+  };
+  /** The modules edited since the base, bundled on their own (decision 0031). */
+  overlay?: { bundle: string; modules: string[] };
+}
+
+/**
+ * An edit rebundles only the edited modules (and those whose helpers changed) into an overlay on
+ * the last whole bundle, up to this many modules (or 5% of them, when more); past it, everything
+ * is bundled again into a new base.
+ */
+export const OVERLAY_LIMIT = 50;
+
+function layeredSource(dir: string, manifest: Manifest): BundleSource {
+  if (!manifest.overlay) return { path: join(dir, manifest.base.bundle) };
+  const base = new Map(manifest.base.modules.map((f, i) => [f, i]));
+  const overlay = new Map(manifest.overlay.modules.map((f, i) => [f, i]));
+  return {
+    layers: [join(dir, manifest.base.bundle), join(dir, manifest.overlay.bundle)],
+    map: manifest.modules.map((f) =>
+      overlay.has(f) ? [1, overlay.get(f)!] : [0, base.get(f) ?? -1],
+    ),
+  };
 }
 
 export { sha256 };
@@ -163,14 +197,15 @@ export function validCachedBundle(
   cacheDir: string,
   files: readonly string[],
   hashes: ReadonlyMap<string, string>,
-): (CachedBundle & { inputs: Record<string, string>; deps: Record<string, string[]> }) | undefined {
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(readFileSync(join(cacheDir, "manifest.json"), "utf8")) as Manifest;
-  } catch {
-    return undefined;
-  }
-  if (manifest.format !== BUNDLE_FORMAT) return undefined;
+):
+  | (CachedBundle & {
+      inputs: Record<string, string>;
+      deps: Record<string, string[]>;
+      source: BundleSource;
+    })
+  | undefined {
+  const manifest = readManifest(cacheDir);
+  if (!manifest) return undefined;
   if (manifest.modules.length !== files.length || manifest.modules.some((f, i) => f !== files[i]))
     return undefined;
   for (const [file, hash] of Object.entries(manifest.inputs)) {
@@ -186,9 +221,62 @@ export function validCachedBundle(
       return undefined;
     }
   }
-  if (!existsSync(join(cacheDir, manifest.bundle))) return undefined;
+  if (!existsSync(join(cacheDir, manifest.base.bundle))) return undefined;
+  if (manifest.overlay && !existsSync(join(cacheDir, manifest.overlay.bundle))) return undefined;
   if (typeof manifest.deps !== "object" || manifest.deps === null) return undefined;
-  return { dir: cacheDir, bundle: manifest.bundle, inputs: manifest.inputs, deps: manifest.deps };
+  return {
+    dir: cacheDir,
+    bundle: manifest.bundle,
+    inputs: manifest.inputs,
+    deps: manifest.deps,
+    source: layeredSource(cacheDir, manifest),
+  };
+}
+
+function readManifest(cacheDir: string): Manifest | undefined {
+  try {
+    const manifest = JSON.parse(readFileSync(join(cacheDir, "manifest.json"), "utf8")) as Manifest;
+    if (manifest.format !== BUNDLE_FORMAT) return undefined;
+    const base = manifest.base as Partial<Manifest["base"]> | undefined;
+    if (!base || !Array.isArray(base.modules) || typeof base.inputs !== "object") return undefined;
+    if (typeof base.deps !== "object" || typeof base.bundle !== "string") return undefined;
+    return manifest;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The modules the base bundle of `manifest` still serves: same file bytes, same helpers' bytes,
+ * and no helper that has become a program module since (importing one is an error).
+ */
+function servedByBase(
+  root: string,
+  manifest: Manifest,
+  files: readonly string[],
+  hashes: ReadonlyMap<string, string>,
+): Set<string> {
+  const { base } = manifest;
+  const inBase = new Set(base.modules);
+  const current = new Map(hashes);
+  const hashOf = (file: string) => {
+    if (!current.has(file)) {
+      try {
+        current.set(file, sha256(readFileSync(join(root, file))));
+      } catch {
+        current.set(file, "");
+      }
+    }
+    return current.get(file);
+  };
+  const modules = new Set(files);
+  const out = new Set<string>();
+  for (const file of files) {
+    const deps = base.deps[file];
+    if (!inBase.has(file) || !deps || base.inputs[file] !== hashes.get(file)) continue;
+    if (deps.every((d) => !modules.has(d) && base.inputs[d] === hashOf(d))) out.add(file);
+  }
+  return out;
 }
 
 /** sha256 of every module file, by workspace-relative path (empty when one cannot be read). */
@@ -203,7 +291,12 @@ export function hashModules(root: string, files: readonly string[]): Map<string,
 export async function bundleModules(
   root: string,
   modules: readonly DiscoveredModule[],
-  options: { cacheDir?: string | null; apiVersion?: string } = {},
+  options: {
+    cacheDir?: string | null;
+    apiVersion?: string;
+    /** Called when the cached bundle is not valid, before bundling starts (an edit). */
+    onStale?: () => void;
+  } = {},
 ): Promise<BundleResult> {
   const absRoot = realRoot(root);
   const files = modules.map((m) => m.file);
@@ -214,7 +307,7 @@ export async function bundleModules(
     const valid = validCachedBundle(absRoot, cacheDir, files, hashes);
     if (valid)
       return {
-        source: { path: join(valid.dir, valid.bundle) },
+        source: valid.source,
         hashes,
         diagnostics: [],
         cache: "hit",
@@ -222,6 +315,10 @@ export async function bundleModules(
         closures: moduleClosures(files, valid.deps, new Map(Object.entries(valid.inputs))),
       };
   }
+
+  options.onStale?.();
+  const layered = cacheDir ? await overlayBundle(absRoot, cacheDir, modules, hashes) : undefined;
+  if (layered) return layered;
 
   const built = await build(absRoot, modules);
   if (built.code === undefined)
@@ -244,13 +341,15 @@ export async function bundleModules(
       try {
         mkdirSync(cacheDir, { recursive: true });
         writeCacheFile(join(cacheDir, bundleName), built.code);
+        const inputs = Object.fromEntries(inputHashes);
         const manifest: Manifest = {
           format: BUNDLE_FORMAT,
           esbuild: built.esbuildVersion,
           modules: files,
-          inputs: Object.fromEntries(inputHashes),
+          inputs,
           deps: built.deps,
           bundle: bundleName,
+          base: { bundle: bundleName, modules: files, inputs, deps: built.deps },
         };
         writeCacheFile(join(cacheDir, "manifest.json"), JSON.stringify(manifest));
         pruneCache(cacheDir, bundleName);
@@ -271,6 +370,74 @@ export async function bundleModules(
     cache,
     ...(cached ? { cached } : {}),
     closures,
+  };
+}
+
+/**
+ * After an edit: bundles only the modules the last whole bundle no longer serves into an overlay
+ * on it, and records both (decision 0031). Undefined when there is no usable base, when too many
+ * modules changed, or when the overlay cannot be written: then everything is bundled again.
+ */
+async function overlayBundle(
+  root: string,
+  cacheDir: string,
+  modules: readonly DiscoveredModule[],
+  hashes: Map<string, string>,
+): Promise<BundleResult | undefined> {
+  const manifest = readManifest(cacheDir);
+  if (!manifest || !existsSync(join(cacheDir, manifest.base.bundle))) return undefined;
+  const files = modules.map((m) => m.file);
+  if (hashes.size !== files.length) return undefined;
+  const served = servedByBase(root, manifest, files, hashes);
+  const edited = modules.filter((m) => !served.has(m.file));
+  if (edited.length === 0 || edited.length > Math.max(OVERLAY_LIMIT, files.length / 20))
+    return undefined;
+  const built = await build(root, edited, new Set(files));
+  if (built.esbuildVersion !== manifest.esbuild) return undefined;
+  if (built.code === undefined)
+    return { hashes, diagnostics: built.diagnostics, cache: "miss", closures: new Map() };
+  const overlayHashes = readHashes(root, built.inputs, hashes);
+  if (!overlayHashes) return undefined;
+  const inputs: Record<string, string> = {};
+  const deps: Record<string, string[]> = {};
+  for (const file of files) {
+    if (served.has(file)) {
+      deps[file] = manifest.base.deps[file]!;
+      for (const f of [file, ...deps[file]]) inputs[f] = manifest.base.inputs[f]!;
+    } else {
+      deps[file] = built.deps[file] ?? [];
+      for (const f of [file, ...deps[file]]) inputs[f] = overlayHashes.get(f)!;
+    }
+  }
+  const key = sha256(
+    JSON.stringify([BUNDLE_FORMAT, manifest.base.bundle, Object.entries(inputs).sort()]) +
+      built.code,
+  ).slice(0, 32);
+  const bundleName = `${key}.mjs`;
+  const next: Manifest = {
+    format: BUNDLE_FORMAT,
+    esbuild: manifest.esbuild,
+    modules: files,
+    inputs,
+    deps,
+    bundle: bundleName,
+    base: manifest.base,
+    overlay: { bundle: bundleName, modules: edited.map((m) => m.file) },
+  };
+  try {
+    writeCacheFile(join(cacheDir, bundleName), built.code);
+    writeCacheFile(join(cacheDir, "manifest.json"), JSON.stringify(next));
+  } catch {
+    return undefined;
+  }
+  pruneCache(cacheDir, [manifest.base.bundle, bundleName]);
+  return {
+    source: layeredSource(cacheDir, next),
+    hashes,
+    diagnostics: built.diagnostics,
+    cache: "miss",
+    cached: { dir: cacheDir, bundle: bundleName },
+    closures: moduleClosures(files, deps, new Map(Object.entries(inputs))),
   };
 }
 
@@ -306,14 +473,19 @@ export const STALE_WORKSPACE_MS = 30 * 24 * 60 * 60 * 1000;
  * been touched in `STALE_WORKSPACE_MS`. Best effort: a file another process still reads was
  * already imported (or it falls back to bundling again), and errors are ignored.
  */
-export function pruneCache(dir: string, current: string, now: number = Date.now()): void {
+export function pruneCache(
+  dir: string,
+  current: string | readonly string[],
+  now: number = Date.now(),
+): void {
   try {
     const entries = readdirSync(dir);
+    const mine = typeof current === "string" ? [current] : current;
     const bundles = entries
-      .filter((f) => /^[0-9a-f]{32}\.mjs$/.test(f) && f !== current)
+      .filter((f) => /^[0-9a-f]{32}\.mjs$/.test(f) && !mine.includes(f))
       .map((f) => ({ f, mtime: mtimeOf(join(dir, f)) }))
       .sort((a, b) => b.mtime - a.mtime);
-    const keep = new Set([current, ...bundles.slice(0, KEEP_BUNDLES - 1).map((b) => b.f)]);
+    const keep = new Set([...mine, ...bundles.slice(0, KEEP_BUNDLES - 1).map((b) => b.f)]);
     const keys = new Set([...keep].map((f) => f.slice(0, 32)));
     for (const f of entries) {
       // Another process may be writing a temporary file right now: only old ones are leftovers.
@@ -354,6 +526,14 @@ export function removeCachedBundle(cached: CachedBundle): void {
 
 /** Imports a bundle (in the isolate): one loader per module, each evaluates its module when called. */
 export async function importBundle(source: BundleSource): Promise<(() => unknown)[]> {
+  if ("layers" in source) {
+    const layers = await Promise.all(source.layers.map((path) => importBundle({ path })));
+    return source.map.map(([layer, index]) => {
+      const loader = layers[layer]?.[index];
+      if (!loader) throw new Error(`the layered bundle has no module ${layer}:${index}`);
+      return loader;
+    });
+  }
   const url =
     "path" in source
       ? pathToFileURL(source.path).href
@@ -387,6 +567,8 @@ function writeShim(): string | undefined {
 async function build(
   root: string,
   modules: readonly DiscoveredModule[],
+  /** Every module of the workspace (for the check that a module imports no other), default `modules`. */
+  allModules?: ReadonlySet<string>,
 ): Promise<{
   code?: string;
   inputs: string[];
@@ -395,7 +577,7 @@ async function build(
   esbuildVersion: string;
 }> {
   const esbuild = await import("esbuild");
-  const moduleSet = new Set(modules.map((m) => m.file));
+  const moduleSet = allModules ?? new Set(modules.map((m) => m.file));
   const entry =
     `export const modules = [\n` +
     modules.map((m) => `  () => require(${JSON.stringify("./" + m.file)}),\n`).join("") +

@@ -18,10 +18,16 @@ import { writeCacheFile } from "../adapters/atomic-write.js";
 import type { Diagnostic } from "../errors/index.js";
 import { diagnostic } from "../errors/index.js";
 import { sha256 } from "../emit/hash.js";
-import type { IsolateResponse, MemoEntries } from "../isolate/protocol.js";
+import type {
+  IsolateResponse,
+  MemoEntries,
+  MemoResponse,
+  OptionEntries,
+} from "../isolate/protocol.js";
+import type { ModuleSummary } from "./instantiate.js";
 
 /** Bumped whenever an entry's shape changes, so old entries are never read. */
-const EVAL_CACHE_FORMAT = 1;
+const EVAL_CACHE_FORMAT = 3;
 
 type Done = Extract<IsolateResponse, { kind: "done" }>;
 
@@ -29,7 +35,14 @@ interface ProgramsFile {
   format: number;
   version: string;
   entries: MemoEntries;
+  /** Per host, per program: resolved options by their key (decision 0031). */
+  options: OptionEntries;
+  /** Per module file: the hash of its code and helpers, and its summary (decision 0031). */
+  modules: Record<string, [code: string, summary: ModuleSummary]>;
 }
+
+/** What earlier loads evaluated (empty when nothing usable is stored). */
+export type Previous = Pick<ProgramsFile, "entries" | "options" | "modules">;
 
 interface RunFile {
   format: number;
@@ -52,16 +65,46 @@ function read(path: string): unknown {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** The programs' entries written by this build, or none. */
-export function readProgramEntries(dir: string, version: string): MemoEntries {
+/** The programs' entries, options and module summaries written by this build, or none. */
+export function readPrevious(dir: string, version: string): Previous {
   const file = read(programsPath(dir));
-  if (!isRecord(file) || file.format !== EVAL_CACHE_FORMAT || file.version !== version) return {};
-  return isRecord(file.entries) ? (file.entries as MemoEntries) : {};
+  const none: Previous = { entries: {}, options: {}, modules: {} };
+  if (!isRecord(file) || file.format !== EVAL_CACHE_FORMAT || file.version !== version) return none;
+  if (!isRecord(file.entries) || !isRecord(file.options) || !isRecord(file.modules)) return none;
+  return file as unknown as Previous;
+}
+
+/** The summaries of the modules whose code is still what they were made from. */
+export function currentSummaries(
+  previous: Previous,
+  code: ReadonlyMap<string, string>,
+): Record<string, ModuleSummary> {
+  const out: Record<string, ModuleSummary> = {};
+  for (const [file, hash] of code) {
+    const kept = previous.modules[file];
+    if (Array.isArray(kept) && kept[0] === hash && isRecord(kept[1])) out[file] = kept[1];
+  }
+  return out;
 }
 
 /** The isolate's last answer for these wants, when its key is `key`. */
 export function readRun(dir: string, wants: unknown, key: string): Done | undefined {
-  const file = read(runPath(dir, wants));
+  // The key is written in front of the answer: an answer for other inputs (every edit) is
+  // recognised without deserializing it, which at 1,000 modules costs tens of milliseconds.
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(runPath(dir, wants));
+  } catch {
+    return undefined;
+  }
+  const head = Buffer.from(`${key}\n`);
+  if (bytes.length <= head.length || !bytes.subarray(0, head.length).equals(head)) return undefined;
+  let file: unknown;
+  try {
+    file = deserialize(bytes.subarray(head.length));
+  } catch {
+    return undefined;
+  }
   if (!isRecord(file) || file.format !== EVAL_CACHE_FORMAT || file.key !== key) return undefined;
   const response = file.response as Done | undefined;
   return isRecord(response) && response.kind === "done" ? response : undefined;
@@ -78,18 +121,25 @@ let warned = false;
 export function storeEvaluation(
   dir: string,
   version: string,
-  previous: MemoEntries,
-  fresh: MemoEntries | undefined,
+  previous: Previous,
+  fresh: { memo: MemoResponse; code: ReadonlyMap<string, string> } | undefined,
   run: { wants: unknown; key: string; response: Done } | undefined,
 ): Diagnostic | undefined {
   try {
     mkdirSync(join(dir, "eval"), { recursive: true });
     if (fresh) {
-      // Hosts not evaluated this time keep their entries.
+      // Hosts not evaluated this time keep their entries; the modules are the ones loaded now.
+      const modules: ProgramsFile["modules"] = {};
+      for (const [file, summary] of Object.entries(fresh.memo.summaries)) {
+        const code = fresh.code.get(file);
+        if (code !== undefined) modules[file] = [code, summary];
+      }
       const file: ProgramsFile = {
         format: EVAL_CACHE_FORMAT,
         version,
-        entries: { ...previous, ...fresh },
+        entries: { ...previous.entries, ...fresh.memo.entries },
+        options: { ...previous.options, ...fresh.memo.options },
+        modules,
       };
       writeCacheFile(programsPath(dir), serialize(file));
     }
@@ -101,7 +151,10 @@ export function storeEvaluation(
         key: run.key,
         response: { ...response, moduleTimes: [] },
       };
-      writeCacheFile(runPath(dir, run.wants), serialize(file));
+      writeCacheFile(
+        runPath(dir, run.wants),
+        Buffer.concat([Buffer.from(`${run.key}\n`), serialize(file)]),
+      );
     }
     return undefined;
   } catch (error) {

@@ -3,7 +3,7 @@
  * the evaluation isolate (src/isolate/), the only place module code runs. What comes back is data:
  * each program's facts and, when asked for, the evaluated hosts and the JSON Schemas.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { timings } from "../adapters/timings.js";
 import { recordTimingRun } from "../adapters/timing-history.js";
@@ -16,7 +16,15 @@ import type { Evaluation } from "../plan/evaluate.js";
 import { BUILD_ID } from "../version.js";
 import { sha256 } from "../emit/hash.js";
 import type { IsolateResponse } from "../isolate/protocol.js";
-import { hasRun, readProgramEntries, readRun, storeEvaluation } from "./eval-cache.js";
+import {
+  currentSummaries,
+  hasRun,
+  programsPath,
+  readPrevious,
+  readRun,
+  storeEvaluation,
+} from "./eval-cache.js";
+import type { Done, evaluateLoaded } from "../isolate/evaluate-loaded.js";
 import {
   bundleModules,
   realRoot,
@@ -151,14 +159,22 @@ export async function loadWorkspace(
   const version = options.buildId ?? BUILD_ID;
   const cacheDir = workspaceCacheDir(realRoot(root), options.cacheDir);
   // The isolate boots while the modules are found and bundled, unless the last answer for these
-  // wants is likely to be reused (then it starts only if it is not).
+  // wants is likely to be reused, or the evaluation cache may answer without it (then it starts
+  // only when it must).
   let isolate: Isolate | undefined =
-    cacheDir && hasRun(cacheDir, wants) ? undefined : new Isolate(limits);
+    cacheDir && (hasRun(cacheDir, wants) || existsSync(programsPath(cacheDir)))
+      ? undefined
+      : new Isolate(limits);
   try {
     const discovered = await timings.span("discover modules", () => discoverModules(root));
     for (let attempt = 0; ; attempt++) {
       const bundle = await timings.span(`bundle ${discovered.length} modules`, () =>
-        bundleModules(root, discovered, { cacheDir: attempt ? null : options.cacheDir }),
+        bundleModules(root, discovered, {
+          cacheDir: attempt ? null : options.cacheDir,
+          // A module or helper changed: its code will have to run, so the isolate boots now,
+          // while the edited modules are bundled.
+          onStale: () => (isolate ??= new Isolate(limits)),
+        }),
       );
       const base = {
         root,
@@ -184,36 +200,61 @@ export async function loadWorkspace(
       const reused =
         cacheDir && runKey !== undefined ? readRun(cacheDir, wants, runKey) : undefined;
       let response: Extract<IsolateResponse, { kind: "done" }>;
-      const previous = cacheDir ? readProgramEntries(cacheDir, version) : {};
+      const previous = cacheDir
+        ? readPrevious(cacheDir, version)
+        : { entries: {}, options: {}, modules: {} };
+      const request = {
+        root,
+        modules: discovered,
+        hashes: Object.fromEntries(bundle.hashes),
+        configFile: config.file,
+        ...wants,
+        ...(bundle.cached ? { cached: bundle.cached } : {}),
+        timings: timings.enabled,
+        ...(cacheDir
+          ? {
+              memo: {
+                version,
+                code: Object.fromEntries(bundle.closures),
+                entries: Object.fromEntries(hosts.map((h) => [h, previous.entries[h] ?? {}])),
+                options: Object.fromEntries(hosts.map((h) => [h, previous.options[h] ?? {}])),
+                summaries: currentSummaries(previous, bundle.closures),
+              },
+            }
+          : {}),
+      };
+      // Every module summarised and nothing asked for that needs their code: the evaluation
+      // cache may answer alone (decision 0031); it says so only when no module had to run.
+      const summarised =
+        !reused &&
+        request.memo !== undefined &&
+        bundle.cache !== "off" &&
+        wants.optionSchemas.length === 0 &&
+        discovered.every((m) => request.memo!.summaries[m.file] !== undefined);
+      if (!reused && !summarised) isolate ??= new Isolate(limits);
+      const fromCache = summarised
+        ? await timings.span("answer from the evaluation cache", () =>
+            answerFromCache(request, config),
+          )
+        : undefined;
       let cacheOfRun: Record<string, "hit" | "miss">;
-      if (reused) {
-        response = reused;
+      if (reused || fromCache) {
+        response = (reused ?? fromCache)!;
         cacheOfRun = Object.fromEntries(
           response.programs.map(({ index }) => [discovered[index]!.file, "hit" as const]),
         );
+        if (fromCache && cacheDir && runKey !== undefined) {
+          const warning = storeEvaluation(cacheDir, version, previous, undefined, {
+            wants,
+            key: runKey,
+            response,
+          });
+          if (warning) base.diagnostics.push(warning);
+        }
       } else {
         isolate ??= new Isolate(limits);
         const outcome = await timings.span("isolate", () =>
-          isolate!.run({
-            root,
-            source: bundle.source!,
-            modules: discovered,
-            hashes: Object.fromEntries(bundle.hashes),
-            configText: config.text,
-            configFile: config.file,
-            ...wants,
-            ...(bundle.cached ? { cached: bundle.cached } : {}),
-            timings: timings.enabled,
-            ...(cacheDir
-              ? {
-                  memo: {
-                    version,
-                    code: Object.fromEntries(bundle.closures),
-                    entries: Object.fromEntries(hosts.map((h) => [h, previous[h] ?? {}])),
-                  },
-                }
-              : {}),
-          }),
+          isolate!.run({ ...request, source: bundle.source!, configText: config.text }),
         );
         if (!outcome.ok && "importFailed" in outcome) {
           // A cached bundle that does not import (truncated, edited): drop it and bundle again.
@@ -237,17 +278,20 @@ export async function loadWorkspace(
         if (cacheDir && bundle.cache !== "off") {
           const changed =
             response.memo !== undefined &&
-            (Object.values(response.memo.cache).includes("miss") ||
+            (response.memo.dirty ||
               hosts.some(
                 (h) =>
                   Object.keys(response.memo!.entries[h] ?? {}).length !==
-                  Object.keys(previous[h] ?? {}).length,
-              ));
+                    Object.keys(previous.entries[h] ?? {}).length ||
+                  Object.keys(response.memo!.options[h] ?? {}).length !==
+                    Object.keys(previous.options[h] ?? {}).length,
+              ) ||
+              Object.keys(response.memo.summaries).length !== Object.keys(previous.modules).length);
           const warning = storeEvaluation(
             cacheDir,
             version,
             previous,
-            changed ? response.memo!.entries : undefined,
+            changed ? { memo: response.memo!, code: bundle.closures } : undefined,
             runKey !== undefined ? { wants, key: runKey, response } : undefined,
           );
           if (warning) base.diagnostics.push(warning);
@@ -260,7 +304,7 @@ export async function loadWorkspace(
           at: new Date(),
           command: timings.command ?? "library",
           hosts: hosts.length,
-          times: reused ? [] : response.moduleTimes,
+          times: reused || fromCache ? [] : response.moduleTimes,
           cache: cacheOfRun,
         });
         if (cacheDir) recordTimingRun(cacheDir, timingRun);
@@ -286,5 +330,38 @@ export async function loadWorkspace(
     }
   } finally {
     isolate?.stop();
+  }
+}
+
+/** Module code was needed: the answer is not the cache's alone. */
+class NeedsCode extends Error {}
+
+/**
+ * The isolate's answer made from the evaluation cache alone, without running module code: every
+ * module is known from its summary and every program's options and lock entry from the memo.
+ * Undefined as soon as anything needs a module's code (then the isolate evaluates).
+ */
+async function answerFromCache(
+  request: Parameters<typeof evaluateLoaded>[0],
+  config: ConfigDocument,
+): Promise<Done | undefined> {
+  // Loaded on demand: verbs that never evaluate (`programs list`) do not pay for this code.
+  const { evaluateLoaded, NO_MARKS } = await import("../isolate/evaluate-loaded.js");
+  // Its stages are part of this answer's span, not stages of their own: `--timings` shows modules
+  // loaded and hosts evaluated only when module code ran.
+  const shown = timings.spans.length;
+  let needed = false;
+  const loaders = request.modules.map(() => () => {
+    needed = true;
+    throw new NeedsCode();
+  });
+  try {
+    const done = await evaluateLoaded(request, config, loaders, NO_MARKS, []);
+    return needed || done.memo?.dirty ? undefined : done;
+  } catch (error) {
+    if (needed || error instanceof NeedsCode) return undefined;
+    throw error;
+  } finally {
+    timings.spans.length = shown;
   }
 }

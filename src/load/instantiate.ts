@@ -31,31 +31,102 @@ export function programFacts(p: AnyProgram): ProgramFacts {
   };
 }
 
+/**
+ * What a module's code says about its program, kept in the evaluation cache by the hash of the
+ * module and its helpers (decision 0031), so that an unchanged module's code need not run to know
+ * it: its facts, which of its contributions are computed, and its options' part of schema.json.
+ */
+export interface ModuleSummary {
+  facts: ProgramFacts;
+  /** Per program it contributes to (defined contributions only): computed (a function) or a value. */
+  contributes: Record<string, "function" | "value">;
+  /** Its entry in the config's JSON Schema, once a load has made it. */
+  optionsSchema?: Record<string, unknown>;
+}
+
+/** The summary of a loaded program (see `ModuleSummary`). */
+export function summarize(p: AnyProgram): ModuleSummary {
+  const contributes: ModuleSummary["contributes"] = {};
+  for (const [target, c] of Object.entries(p.contributes ?? {}))
+    if (c !== undefined) contributes[target] = typeof c === "function" ? "function" : "value";
+  return { facts: programFacts(p), contributes };
+}
+
+/**
+ * A program known from its summary whose code runs only when something needs more than the
+ * summary holds: its options' schema, its `config`, its overrides or its contributions' values.
+ */
+export function lazyProgram(summary: ModuleSummary, load: () => AnyProgram): AnyProgram {
+  let real: AnyProgram | undefined;
+  const { contributesTo: _targets, ...facts } = summary.facts;
+  const out: Record<string, unknown> = { ...facts };
+  for (const key of ["options", "config", "overrides", "contributes"] as const)
+    Object.defineProperty(out, key, { enumerable: true, get: () => (real ??= load())[key] });
+  return Object.freeze(out) as unknown as AnyProgram;
+}
+
 export interface Instantiated {
-  /** By program name: the program, and its module's index in discovery order and file. */
-  programs: Map<string, { program: AnyProgram; index: number; file: string }>;
+  /**
+   * By program name: the program, its module's index in discovery order and file, and its summary.
+   * A program whose summary was known is lazy (`lazyProgram`): its module runs when first needed.
+   */
+  programs: Map<
+    string,
+    { program: AnyProgram; index: number; file: string; summary: ModuleSummary; lazy: boolean }
+  >;
+  /** By module index: the summary of every module that loaded (also one named wrongly or twice). */
+  summaries: (ModuleSummary | undefined)[];
   diagnostics: Diagnostic[];
 }
 
 /**
- * Calls the loader of every module, in discovery order. `enter(i)` is called before module `i`'s code runs and `leave()` after.
+ * Calls the loader of every module, in discovery order, except those whose summary `known`
+ * gives: they load when first needed. `enter(i)` is called before module `i`'s code runs and
+ * `leave()` after; `wrap` is applied to every program once it is loaded.
  */
 export function instantiateModules(
   modules: readonly DiscoveredModule[],
   loaders: readonly (() => unknown)[],
   marks: { enter(index: number): void; leave(): void },
+  lazy: {
+    known?: (index: number) => ModuleSummary | undefined;
+    wrap?: (program: AnyProgram, index: number) => AnyProgram;
+  } = {},
 ): Instantiated {
   const diagnostics: Diagnostic[] = [];
   const programs: Instantiated["programs"] = new Map();
-  modules.forEach((mod, index) => {
+  const summaries: Instantiated["summaries"] = [];
+  const load = (index: number, into: Diagnostic[]): AnyProgram | undefined => {
     marks.enter(index);
-    let loaded: AnyProgram | undefined;
     try {
-      loaded = checkExport(mod.file, loaders[index]!, diagnostics);
+      return checkExport(modules[index]!.file, loaders[index]!, into);
     } finally {
       marks.leave();
     }
-    if (!loaded) return;
+  };
+  modules.forEach((mod, index) => {
+    const known = lazy.known?.(index);
+    let loaded: AnyProgram | undefined;
+    let summary: ModuleSummary;
+    if (known) {
+      summary = known;
+      loaded = lazyProgram(known, () => {
+        // It loaded cleanly before with the same code and inputs: module code is pure.
+        const problems: Diagnostic[] = [];
+        const program = load(index, problems);
+        if (!program)
+          throw new Error(
+            `${mod.file} no longer loads as it did: ${problems[0]?.message ?? "no program"}`,
+          );
+        return lazy.wrap ? lazy.wrap(program, index) : program;
+      });
+    } else {
+      loaded = load(index, diagnostics);
+      if (!loaded) return;
+      summary = summarize(loaded);
+      if (lazy.wrap) loaded = lazy.wrap(loaded, index);
+    }
+    summaries[index] = summary;
     const expected = basename(mod.file, ".ts");
     if (loaded.name !== expected) {
       diagnostics.push(
@@ -84,9 +155,15 @@ export function instantiateModules(
       );
       return;
     }
-    programs.set(loaded.name, { program: loaded, index, file: mod.file });
+    programs.set(loaded.name, {
+      program: loaded,
+      index,
+      file: mod.file,
+      summary,
+      lazy: known !== undefined,
+    });
   });
-  return { programs, diagnostics };
+  return { programs, summaries, diagnostics };
 }
 
 /** The same program with each of its functions wrapped (to mark and time the module's code). */

@@ -31,16 +31,25 @@ export function parseLock(
   if (text.trim() === "") return fail("the lock file is empty", 0);
   if (text.includes("\0"))
     return fail("the lock file contains a NUL byte: it is binary or corrupt", text.indexOf("\0"));
-  const deep = tooDeep(text);
-  if (deep !== undefined)
-    return fail(`the lock file nests more than ${MAX_NESTING} levels deep: it is corrupt`, deep);
+  // JSON.parse first (V8's parser is not recursive): scanning the text for its nesting with the
+  // JSONC scanner costs more than parsing it, so the scan runs only when the value is too deep
+  // or the text is not JSON (then, as always, the nesting is reported before the syntax).
   let value: unknown;
+  let parseError: Error | undefined;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    const position = /position (\d+)/.exec((error as Error).message);
+    parseError = error as Error;
+  }
+  if (parseError !== undefined || nestsDeeperThan(value, MAX_NESTING)) {
+    const deep = tooDeep(text);
+    if (deep !== undefined)
+      return fail(`the lock file nests more than ${MAX_NESTING} levels deep: it is corrupt`, deep);
+  }
+  if (parseError !== undefined) {
+    const position = /position (\d+)/.exec(parseError.message);
     return fail(
-      `the lock file is not valid JSON (${(error as Error).message.replace(/ in JSON at position \d+.*$/, "")})`,
+      `the lock file is not valid JSON (${parseError.message.replace(/ in JSON at position \d+.*$/, "")})`,
       position ? Number(position[1]) : text.length,
     );
   }
@@ -48,8 +57,10 @@ export function parseLock(
     return fail("the lock file is not a JSON object", 0);
   const lock = value as Partial<Lock>;
   // Valid JSON nested within bounds from here on, so its tree can point at a key's line.
-  const tree = parseTree(text);
+  // Only a failure needs it, and on a large lock it costs more than everything else here.
+  let tree: ReturnType<typeof parseTree> | null = null;
   const at = (...path: string[]): number => {
+    tree ??= parseTree(text);
     for (let n = path.length; n > 0; n--) {
       const node = tree && findNodeAtLocation(tree, path.slice(0, n));
       if (node) return node.parent?.type === "property" ? node.parent.offset : node.offset;
@@ -105,6 +116,18 @@ export function parseLock(
     }
   }
   return { ok: true, lock: value as Lock };
+}
+
+/** Whether a parsed JSON value has objects or lists nested more than `max` deep (iteratively). */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const todo: [unknown, number][] = [[value, 1]];
+  while (todo.length) {
+    const [v, depth] = todo.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) todo.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -29,6 +29,20 @@ export interface ProgramSource {
   file: string;
   category: string;
   sha256: string;
+  /**
+   * Which of its contributions are computed, when known without reading `program.contributes`
+   * (a program known from the evaluation cache, whose code then need not run; decision 0031).
+   */
+  contributions?: Readonly<Record<string, "function" | "value">>;
+}
+
+/** Per target program: whether this program's contribution to it is computed or a value. */
+function contributionKinds(source: ProgramSource): Readonly<Record<string, "function" | "value">> {
+  if (source.contributions) return source.contributions;
+  const out: Record<string, "function" | "value"> = {};
+  for (const [target, c] of Object.entries(source.program.contributes ?? {}))
+    if (c !== undefined) out[target] = typeof c === "function" ? "function" : "value";
+  return out;
 }
 
 export interface EvaluateInput {
@@ -51,6 +65,61 @@ export interface ProgramMemo {
   code(file: string): string | undefined;
   get(host: string, name: string, key: string): ProgramLock | undefined;
   set(host: string, name: string, key: string, lock: ProgramLock): void;
+  /**
+   * Resolved options by a key of everything they are made from (`optionsMemoKey`), so that an
+   * unchanged program's option schema (its module's code) is not needed (decision 0031).
+   */
+  getOptions?(host: string, name: string, key: string): ResolvedOptions | undefined;
+  setOptions?(host: string, name: string, key: string, options: ResolvedOptions): void;
+}
+
+/**
+ * The memo key of one program's resolved options on one host, or undefined when they must be
+ * resolved. They are made from the program's schema (its code and helpers), the config's values
+ * for it, and the contributions it receives; a contribution is a value fixed by its contributor's
+ * code, or a function of that code, the host, the enabled set and the contributor's own options
+ * (their key, resolved earlier in the order).
+ */
+export function optionsMemoKey(
+  memo: ProgramMemo,
+  parts: {
+    hostDigest: string;
+    configFile: string;
+    name: string;
+    source: ProgramSource;
+    shared: unknown;
+    entry: unknown;
+    contributors: readonly {
+      name: string;
+      source: ProgramSource;
+      key: string | null | undefined;
+    }[];
+  },
+): string | undefined {
+  const code = memo.code(parts.source.file);
+  const shared = keyText(parts.shared ?? null);
+  const entry = keyText(parts.entry ?? null);
+  if (code === undefined || shared === undefined || entry === undefined) return undefined;
+  const from: unknown[] = [];
+  for (const c of parts.contributors) {
+    const theirs = memo.code(c.source.file);
+    if (theirs === undefined || c.key === undefined) return undefined;
+    from.push([c.name, c.source.file, theirs, c.key]);
+  }
+  return sha256(
+    JSON.stringify([
+      "options",
+      memo.version,
+      parts.hostDigest,
+      parts.configFile,
+      parts.name,
+      parts.source.file,
+      code,
+      shared,
+      entry,
+      from,
+    ]),
+  );
 }
 
 /** Key material as text, or undefined for a value that has no faithful text (a function). */
@@ -186,12 +255,10 @@ export function evaluateHost(input: EvaluateInput, host: string): HostEvaluation
   const contributors = new Map<string, string[]>();
   const computedContributors = new Map<string, string[]>();
   for (const from of enabled.keys()) {
-    const contributes = programs.get(from)!.program.contributes;
-    if (!contributes) continue;
-    for (const [target, contribution] of Object.entries(contributes)) {
-      if (contribution === undefined || !enabled.has(target)) continue;
+    for (const [target, kind] of Object.entries(contributionKinds(programs.get(from)!))) {
+      if (!enabled.has(target)) continue;
       if (target !== from) push(contributors, target, from);
-      if (typeof contribution === "function") push(computedContributors, target, from);
+      if (kind === "function") push(computedContributors, target, from);
     }
   }
 
@@ -215,23 +282,45 @@ export function evaluateHost(input: EvaluateInput, host: string): HostEvaluation
   }
   if (cycles.length) return result;
 
+  const { memo } = input;
+  // What every program on this host sees alike: the host's facts and which programs are on.
+  const hostDigest = memo ? sha256(JSON.stringify([info, [...enabled.keys()].sort()])) : "";
+  const optionKeys = new Map<string, string | undefined>();
   for (const name of optionOrder) {
-    const resolved = resolveOptions(
-      input,
-      host,
-      name,
-      contributors.get(name) ?? [],
-      context,
-      diagnostics,
-    );
-    if (resolved) options.set(name, resolved);
+    const from = contributors.get(name) ?? [];
+    const entry = doc.config.hosts[host]?.programs?.[name];
+    const key =
+      memo?.getOptions &&
+      optionsMemoKey(memo, {
+        hostDigest,
+        configFile: doc.file,
+        name,
+        source: programs.get(name)!,
+        shared: doc.config.defaults?.[name],
+        entry: isPlainRecord(entry) ? entry : null,
+        contributors: from.map((c) => {
+          const source = programs.get(c)!;
+          const computed = contributionKinds(source)[name] === "function";
+          return { name: c, source, key: computed ? optionKeys.get(c) : null };
+        }),
+      });
+    optionKeys.set(name, key);
+    const reused = key === undefined ? undefined : memo!.getOptions!(host, name, key);
+    if (reused) {
+      options.set(name, reused);
+      continue;
+    }
+    const before = diagnostics.length;
+    const resolved = resolveOptions(input, host, name, from, context, diagnostics);
+    if (resolved) {
+      options.set(name, resolved);
+      if (key !== undefined && diagnostics.length === before)
+        memo!.setOptions?.(host, name, key, resolved);
+    }
   }
   if (diagnostics.length) return result;
 
   const programLocks: Record<string, ProgramLock> = {};
-  const { memo } = input;
-  // What every program on this host sees alike: the host's facts and which programs are on.
-  const hostDigest = memo ? sha256(JSON.stringify([info, [...enabled.keys()].sort()])) : "";
   for (const name of resolution.order) {
     const source = programs.get(name)!;
     const key =
