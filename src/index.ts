@@ -57,3 +57,23 @@ export type { DoctorOptions, DoctorResult } from "./api/doctor.js";
 export { update } from "./api/update.js";
 export type { UpdateOptions, UpdateResult } from "./api/update.js";
 export { scaffold } from "./api/scaffold.js";
+export {
+  summarizeTelemetry,
+  telemetryStatus,
+  setTelemetry,
+  telemetryEvents,
+  telemetryReport,
+  exportToCollector,
+  exportToFile,
+  purgeTelemetry,
+  toOtlpLogs,
+} from "./telemetry/index.js";
+export type {
+  TelemetryEvent,
+  TelemetrySettings,
+  TelemetryStatus,
+  TelemetrySummary,
+  VerbSummary,
+  BuildDay,
+  BuildTrend,
+} from "./telemetry/index.js";

@@ -29,6 +29,11 @@ class Timings {
    * ran for it ("miss"); absent for a module that was not evaluated on any host.
    */
   readonly cache = new Map<string, "hit" | "miss">();
+  /**
+   * How big the workspace of this run was, for local telemetry: the hosts in its config and the
+   * modules found. Recorded whether or not timings are enabled (two assignments cost nothing).
+   */
+  readonly counts: { hosts?: number; modules?: number } = {};
 
   /** Times `fn` as one stage when enabled. */
   async span<T>(name: string, fn: () => Promise<T> | T): Promise<T> {

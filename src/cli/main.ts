@@ -15,6 +15,7 @@ import { VERSION } from "../version.js";
 import { timings } from "../adapters/timings.js";
 import { DEFAULT_SLOW_MODULE_MS } from "../stats/outliers.js";
 import { commandLineLimits, DEFAULT_LIMITS, MAX_MODULE_TIMEOUT_S } from "../isolate/limits.js";
+import { telemetryEnabled } from "../telemetry/switch.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each verb types its own arguments
 type Runner = (ctx: CommandContext, ...args: any[]) => Promise<void>;
@@ -80,6 +81,10 @@ Exit status:
       writeErr: (s) => process.stderr.write(s),
     });
 
+  // Set when a verb starts: its path ("programs enable"), and whether this run is recorded.
+  let verb: string | undefined;
+  let record = false;
+  let showTimings = false;
   program.hook("preAction", (_this, action) => {
     const opts = program.opts<{
       workspace?: string;
@@ -89,11 +94,12 @@ Exit status:
       timings?: boolean;
       evalTimeout?: number;
     }>();
-    if (opts.timings) timings.enabled = true;
-    const verb: string[] = [];
-    for (let cmd: Command | null = action; cmd && cmd !== program; cmd = cmd.parent)
-      verb.unshift(cmd.name());
-    timings.command = verb.join(" ");
+    verb = commandPath(action);
+    timings.command = verb;
+    // `telemetry` itself is not recorded: turning it on, reading or purging it is not usage.
+    record = !verb.startsWith("telemetry") && telemetryEnabled(env);
+    showTimings = Boolean(opts.timings);
+    if (showTimings || record) timings.enabled = true;
     if (opts.evalTimeout !== undefined) commandLineLimits.moduleTimeoutMs = opts.evalTimeout * 1000;
     const globals: GlobalOptions = {
       workspace: opts.workspace ?? env.SETUP_MAC_WORKSPACE,
@@ -330,6 +336,37 @@ exit status does not change.`,
     .option("--port <port>", "the port (default 8418; 0 picks a free one)")
     .option("--open", "open it in the default browser")
     .action(lazy(() => import("./commands/ui.js")));
+  const telemetry = program
+    .command("telemetry")
+    .description(
+      "local usage statistics, off unless turned on: which verbs, how long, how often they fail",
+    );
+  const tel = (name: "on" | "off" | "status" | "report" | "exportCommand" | "purge") =>
+    lazy(async () => ({ run: (await import("./commands/telemetry.js"))[name] }));
+  telemetry
+    .command("on")
+    .description("record each run (verb, duration, exit status, counts, stage timings) locally")
+    .option("--endpoint <url>", "the OTLP/HTTP collector `export --otlp` sends to by default")
+    .action(tel("on"));
+  telemetry.command("off").description("stop recording (the events are kept)").action(tel("off"));
+  telemetry
+    .command("status")
+    .description("on or off and why, where the files are, how many events, their size")
+    .action(tel("status"));
+  telemetry
+    .command("report")
+    .description("most used verbs, failure rate per verb, the build time trend")
+    .action(tel("report"));
+  telemetry
+    .command("export")
+    .description("print the events as JSON lines, write them to a file, or send them over OTLP")
+    .option("--out <file>", "write the JSON lines to this file")
+    .option(
+      "--otlp [url]",
+      "POST them as OTLP/HTTP JSON logs to this collector (default: the configured endpoint)",
+    )
+    .action(tel("exportCommand"));
+  telemetry.command("purge").description("delete the recorded events").action(tel("purge"));
   program
     .command("scan")
     .description(
@@ -373,14 +410,33 @@ exit status does not change.`,
     .action(lazy(() => import("./commands/apply.js")));
 
   const started = performance.now();
+  let code = 1;
   try {
     await program.parseAsync(argv, { from: "user" });
-    return ctx.exitCode;
+    code = ctx.exitCode;
   } catch (error) {
-    return handleError(error, ctx);
+    code = handleError(error, ctx);
   } finally {
-    if (timings.enabled) printTimings(output, performance.now() - started);
+    const total = performance.now() - started;
+    if (showTimings) printTimings(output, total);
+    // Loaded only when recording: a run with telemetry off pays one small file read, no import.
+    if (record && verb !== undefined) {
+      try {
+        const { recordRun } = await import("../telemetry/record.js");
+        recordRun({ command: verb, durationMs: total, exitCode: code, env });
+      } catch {
+        // telemetry never changes a command's outcome
+      }
+    }
   }
+  return code;
+}
+
+/** A verb's path in the command tree, without the program's own name: `programs enable`. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(" ");
 }
 
 /** The `--timings` report: stages in order, then the modules whose own code took longest. */

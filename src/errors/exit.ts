@@ -44,6 +44,8 @@ export const EXIT_CLASS: Readonly<Record<string, ExitClass>> = {
   "pack-fetch": "outside",
   "pack-integrity": "outside",
   "pack-archive": "outside",
+  // telemetry export: the collector the user named
+  "telemetry-export-failed": "outside",
   // the evaluation isolate: its wall-clock limits (what a module does wrong is `config`)
   "module-timeout": "outside",
   "evaluation-timeout": "outside",

@@ -149,6 +149,7 @@ export async function loadWorkspace(
   options: LoadOptions & LoadWants = {},
 ): Promise<Workspace> {
   const config = await timings.span("read config", () => readConfig(root, options.configText));
+  timings.counts.hosts = Object.keys(config.config.hosts).length;
   const limits = evaluationLimits(config, options.limits);
   const hosts = [...(options.hosts?.(config) ?? [])];
   const wants = {
@@ -167,6 +168,7 @@ export async function loadWorkspace(
       : new Isolate(limits);
   try {
     const discovered = await timings.span("discover modules", () => discoverModules(root));
+    timings.counts.modules = discovered.length;
     for (let attempt = 0; ; attempt++) {
       const bundle = await timings.span(`bundle ${discovered.length} modules`, () =>
         bundleModules(root, discovered, {

@@ -1,4 +1,6 @@
 import { stats } from "../../api/stats.js";
+import { telemetryReport } from "../../telemetry/index.js";
+import { usageSection } from "../../telemetry/section.js";
 import { UsageError } from "../../errors/index.js";
 import type { CommandContext } from "../context.js";
 import type { Colors } from "../render.js";
@@ -42,6 +44,7 @@ export async function run(ctx: CommandContext, flags: StatsFlags): Promise<void>
   }
   const report = await stats({
     workspace: globals.workspace,
+    sections: [() => usageSection(telemetryReport(ctx.env))],
     ...(last !== undefined ? { last } : {}),
     ...(slowModuleMs !== undefined ? { slowModuleMs } : {}),
   });
