@@ -36,7 +36,7 @@ let
         (if svc.scope == "user" then "default.target" else "multi-user.target");
       # NixOS writes each variable as it is (builtins.toJSON): `%` doubled so systemd's
       # specifier expansion gives the value back.
-      environment = lib.mapAttrs (_: lib.replaceStrings [ "%" ] [ "%%" ]) (svc.environment or { });
+      environment = lib.mapAttrs (_: builtins.replaceStrings [ "%" ] [ "%%" ]) (svc.environment or { });
       serviceConfig = {
         ExecStart = sm.systemdCommand e.program svc.command;
         Restart = sm.systemdRestart svc.restart;
