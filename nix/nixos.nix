@@ -34,7 +34,9 @@ let
       # A scheduled service is started by its timer, not at boot.
       wantedBy = lib.optional (!(svc ? schedule))
         (if svc.scope == "user" then "default.target" else "multi-user.target");
-      environment = svc.environment or { };
+      # NixOS writes each variable as it is (builtins.toJSON): `%` doubled so systemd's
+      # specifier expansion gives the value back.
+      environment = lib.mapAttrs (_: builtins.replaceStrings [ "%" ] [ "%%" ]) (svc.environment or { });
       serviceConfig = {
         ExecStart = sm.systemdCommand e.program svc.command;
         Restart = sm.systemdRestart svc.restart;

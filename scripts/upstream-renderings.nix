@@ -1,12 +1,13 @@
 # Evaluates the real upstream modules (nix-darwin's launchd, home-manager's launchd and systemd,
-# and home-manager's shell library for session variables)
+# home-manager's shell library for session variables, and NixOS' systemd unit library with its
+# locale and i18n modules)
 # with setup-mac's adapters on a lock, and returns what they render. Run by
 # scripts/upstream-renderings.sh, which passes the unpacked upstream sources; never run in CI.
 #
 # There is no nixpkgs here: `pkgs` is a stand-in where every package is a derivation-like set
 # at /nix/store/<32 zeros>-<attr>, and writeText/writeTextFile record their text with
 # builtins.trace (the text would otherwise only reach a derivation we cannot build).
-{ nixpkgsLib, nixDarwin, homeManager, adapters, lockFile, darwinHost, nixosHost }:
+{ nixpkgsLib, nixDarwin, homeManager, nixos, adapters, lockFile, darwinHost, nixosHost }:
 
 let
   lib0 = import (nixpkgsLib + "/lib");
@@ -39,11 +40,25 @@ let
     writeScript = name: text: drv name;
     writeScriptBin = name: text: drv name;
     writeShellScript = name: text: drv name;
-    runCommand = name: env: script: builtins.seq script (drv name);
+    # NixOS' makeUnit writes a unit's text through runCommand's passAsFile.
+    runCommand = name: env: script:
+      builtins.seq script (if env ? passAsFile then record "runCommand" name env.text (drv name) else drv name);
     symlinkJoin = a: drv a.name;
     emptyDirectory = drv "empty";
     formats.ini = _: { generate = name: _: drv name; type = types.anything; };
   } (map (a: lib.setAttrByPath (lib.splitString "." a) (drv (lib.last (lib.splitString "." a)))) pkgNames);
+
+  # Packages NixOS' own modules put into every system service (PATH, TZDIR, LOCALE_ARCHIVE).
+  nixosPkgs = {
+    coreutils = drv "coreutils"; findutils = drv "findutils"; gnugrep = drv "gnugrep";
+    gnused = drv "gnused"; tzdata = drv "tzdata";
+    glibcLocales = drv "glibcLocales" // { override = _: drv "glibcLocales"; };
+    # The adapter's ZFS dataset service runs `script`, which NixOS turns into a job script.
+    zfs = drv "zfs";
+    writeShellScriptBin = name: text:
+      let bin = n: drv n // { meta.mainProgram = name; }; in
+      bin name // { overrideAttrs = f: bin (f { }).name; };
+  };
 
   adapter = host: kind: (import adapters { inherit host lockFile; }).${kind};
 
@@ -89,9 +104,58 @@ let
     };
   };
 
-  platformPkgs = platform: lib.recursiveUpdate pkgs {
+  platformPkgs = platform: lib.recursiveUpdate (pkgs // nixosPkgs) {
     stdenv.hostPlatform = { isDarwin = platform == "darwin"; isLinux = platform == "nixos"; };
     systemd = drv "systemd";
+  };
+
+  # NixOS' systemd module reduced to what renders units: systemdUtils assembled as
+  # nixos/lib/utils.nix does, the options nixos/modules/system/boot/systemd.nix declares for
+  # services and timers, and its `systemd.units` (serviceToUnit/timerToUnit) and `startAt` timers.
+  # The rest of that module (upstream units, /etc/systemd/system's link farm) renders no text of ours.
+  nixosSystemd = { config, lib, pkgs, ... }:
+    let
+      cfg = config.systemd;
+      systemdUtils = {
+        lib = import (nixos + "/nixos/lib/systemd-lib.nix") { inherit config lib pkgs; utils = { }; };
+        unitOptions = import (nixos + "/nixos/lib/systemd-unit-options.nix") { inherit lib systemdUtils; };
+        types = import (nixos + "/nixos/lib/systemd-types.nix") { inherit lib systemdUtils pkgs; };
+      };
+      withName = cfgToUnit: u: lib.nameValuePair u.name (cfgToUnit u);
+      envType = with types; attrsOf (nullOr (oneOf [ str path package ]));
+    in
+    {
+      options.systemd = {
+        package = mkOption { type = types.package; default = pkgs.systemd; };
+        enableStrictShellChecks = mkOption { type = types.bool; default = false; };
+        units = mkOption { type = systemdUtils.types.units; default = { }; };
+        services = mkOption { type = systemdUtils.types.services; default = { }; };
+        timers = mkOption { type = systemdUtils.types.timers; default = { }; };
+        globalEnvironment = mkOption { type = envType; default = { }; };
+        user = lazy; tmpfiles = lazy;
+      };
+      config.systemd = {
+        units = lib.mapAttrs' (_: withName systemdUtils.lib.serviceToUnit) cfg.services
+          // lib.mapAttrs' (_: withName systemdUtils.lib.timerToUnit) cfg.timers;
+        timers = lib.mapAttrs (name: service: {
+          wantedBy = [ "timers.target" ];
+          timerConfig.OnCalendar = service.startAt;
+        }) (lib.filterAttrs (name: service: service.enable && service.startAt != [ ]) cfg.services);
+      };
+    };
+
+  nixosStubs = {
+    options = {
+      environment = {
+        systemPackages = mkOption { type = types.listOf types.anything; default = [ ]; };
+        etc = lazy; variables = lazy; sessionVariables = lazy;
+      };
+      programs = lazy; services = lazy; users = lazy; networking = lazy; boot = lazy; hardware = lazy;
+      system = { activationScripts = lazy; };
+      assertions = mkOption { type = types.listOf types.anything; default = [ ]; };
+      warnings = mkOption { type = types.listOf types.str; default = [ ]; };
+      meta = mkOption { type = types.lazyAttrsOf types.raw; default = { }; };
+    };
   };
 
   eval = platform: modules: (lib.evalModules {
@@ -100,6 +164,11 @@ let
 
   darwin = eval "darwin" [ darwinStubs (nixDarwin + "/modules/launchd") (adapter darwinHost "darwin") ];
   hmDarwin = eval "darwin" [ (hmStubs "darwin") (homeManager + "/modules/launchd") (adapter darwinHost "home") ];
+  nixosSystem = eval "nixos" [
+    nixosStubs nixosSystemd
+    (nixos + "/nixos/modules/config/locale.nix") (nixos + "/nixos/modules/config/i18n.nix")
+    (adapter nixosHost "nixos")
+  ];
   hmLinux = eval "nixos" [ (hmStubs "nixos") (homeManager + "/modules/systemd.nix") (adapter nixosHost "home") ];
 
   texts = set: lib.mapAttrs (_: v: v.text) set;
@@ -125,5 +194,7 @@ in
   forced = builtins.deepSeq [
     hmDarwin.home.extraBuilderCommands
     (lib.mapAttrs (_: v: v.source) hmLinux.xdg.configFile)
+    # NixOS links each unit's makeUnit derivation into /etc/systemd/system: ours are setup-mac-*.
+    (lib.mapAttrsToList (_: u: u.unit) (lib.filterAttrs (n: _: lib.hasPrefix "setup-mac-" n) nixosSystem.systemd.units))
   ] true;
 }

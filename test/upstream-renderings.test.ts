@@ -17,6 +17,7 @@ const fixture = JSON.parse(
     files: Record<"darwin" | "linux", Record<string, string>>;
     sessionVariables: Record<"darwin" | "linux", string>;
   };
+  nixos: { systemdSystem: Record<string, string> };
 };
 const lock = JSON.parse(
   readFileSync(new URL("../examples/workstation/setup-mac.lock.json", import.meta.url), "utf8"),
@@ -27,6 +28,17 @@ const cases: [string, Record<string, string>, string][] = [
   ["nix-darwin launchd daemons", fixture.nixDarwin.LaunchDaemons, "macbook/launchd/LaunchDaemons"],
   ["home-manager launchd agents", fixture.homeManager.LaunchAgents, "macbook/launchd/LaunchAgents"],
   ["home-manager systemd user units", fixture.homeManager.systemdUser, "evo-x2/systemd/user"],
+  // The adapter's own ZFS dataset service (from the lock's datasets, not its services) has no
+  // preview: its ExecStart is a NixOS job script whose text previews do not show.
+  [
+    "NixOS systemd system units",
+    Object.fromEntries(
+      Object.entries(fixture.nixos.systemdSystem).filter(
+        ([name]) => name !== "setup-mac-zfs-datasets.service",
+      ),
+    ),
+    "evo-x2/systemd/system",
+  ],
 ];
 
 describe("previews equal upstream's rendering", () => {

@@ -20,7 +20,8 @@ const ctx = {
 describe("system services run as their user and group", () => {
   it("systemd: User= and Group=", () => {
     const { service } = renderSystemdService(daemon, ctx);
-    expect(service).toContain("\nUser=ollama\nGroup=ollama\n");
+    // NixOS sorts [Service] keys by name (decision 0025).
+    expect(service).toMatch(/\nGroup=ollama\n(.*\n)*User=ollama\n/);
   });
 
   it("launchd: UserName and GroupName", () => {

@@ -7,6 +7,7 @@ import type { ArgLock, ServiceLock } from "../lock-types.js";
 import {
   command,
   environment,
+  renderNixosUnitFile,
   renderUnitFile,
   SystemdRenderError,
   text,
@@ -106,7 +107,8 @@ export function renderSystemdService(svc: ServiceLock, ctx: ArgContext): Systemd
   service.push({ key: "Restart", value: text(restart) });
   if (svc.user !== undefined) service.push({ key: "User", value: text(svc.user) });
   if (svc.group !== undefined) service.push({ key: "Group", value: text(svc.group) });
-  for (const [name, value] of Object.entries(svc.environment ?? {}).sort(byKey)) {
+  const env = svc.scope === "system" ? nixosEnvironment(svc.environment ?? {}) : svc.environment;
+  for (const [name, value] of Object.entries(env ?? {}).sort(byKey)) {
     service.push({ key: "Environment", value: environment(name, value) });
   }
   if (svc.workingDirectory !== undefined) {
@@ -128,23 +130,24 @@ export function renderSystemdService(svc: ServiceLock, ctx: ArgContext): Systemd
         },
       ];
 
-  // home-manager renders user units sorted (toSystemdIni); NixOS' own unit text is not
-  // reproduced here (no NixOS module source to check it against), so system units keep our order.
-  const order = svc.scope === "user" ? upstreamOrder : (u: UnitFile) => u;
+  // home-manager renders user units sorted (toSystemdIni); NixOS renders system units with
+  // its own layout (decision 0025).
+  const render =
+    svc.scope === "user"
+      ? (u: UnitFile) => renderUnitFile(upstreamOrder(u))
+      : (u: UnitFile) => renderNixosUnitFile(u);
   const units: SystemdUnits = {
-    service: renderUnitFile(
-      order({
-        name: serviceName,
-        sections: [
-          { name: "Unit", entries: unit },
-          { name: "Service", entries: service },
-          { name: "Install", entries: install },
-        ],
-      }),
-    ),
+    service: render({
+      name: serviceName,
+      sections: [
+        { name: "Unit", entries: unit },
+        { name: "Service", entries: service },
+        { name: "Install", entries: install },
+      ],
+    }),
   };
   if (svc.schedule !== undefined) {
-    units.timer = renderUnitFile(order(timerUnit(svc, svc.schedule)));
+    units.timer = render(timerUnit(svc, svc.schedule));
   }
   return units;
 }
@@ -197,6 +200,29 @@ export function upstreamOrder(unit: UnitFile): UnitFile {
     sections: [...unit.sections]
       .sort(byName)
       .map((section) => ({ name: section.name, entries: [...section.entries].sort(byName) })),
+  };
+}
+
+const nixStore = (attr: string): string => `/nix/store/...-${attr}`;
+
+/**
+ * The environment a NixOS system service gets: NixOS' `systemd.globalEnvironment` (TZDIR from
+ * nixos/modules/config/locale.nix, LOCALE_ARCHIVE from nixos/modules/config/i18n.nix), which the
+ * service's own variables override, and the PATH of the service's default `path` (coreutils,
+ * findutils, gnugrep, gnused, systemd: each package's bin, then each package's sbin), which
+ * overrides a PATH of the service's own (the adapter sets it at mkDefault). Store paths are
+ * masked and named by attribute, as every preview's are (decision 0025).
+ */
+export function nixosEnvironment(own: Readonly<Record<string, string>>): Record<string, string> {
+  const path = ["coreutils", "findutils", "gnugrep", "gnused", "systemd"];
+  return {
+    LOCALE_ARCHIVE: `${nixStore("glibcLocales")}/lib/locale/locale-archive`,
+    TZDIR: `${nixStore("tzdata")}/share/zoneinfo`,
+    ...own,
+    PATH: [
+      ...path.map((p) => `${nixStore(p)}/bin`),
+      ...path.map((p) => `${nixStore(p)}/sbin`),
+    ].join(":"),
   };
 }
 

@@ -1,3 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ServiceLock } from "../lock-types.js";
@@ -9,6 +13,12 @@ import {
 } from "./systemd-words.test-helper.js";
 import { command, environment, renderUnitFile, SystemdRenderError, text } from "./unit.js";
 import { errorOf as errorOfType, HOSTILE } from "../../../test/helpers/hostile.js";
+
+function envFile(env: Record<string, string>): string {
+  const file = join(mkdtempSync(join(tmpdir(), "setup-mac-env-")), "env.json");
+  writeFileSync(file, JSON.stringify(env));
+  return file;
+}
 
 const ctx = {
   resolveArg: (arg: ServiceLock["command"][number]) =>
@@ -157,12 +167,51 @@ describe("renderSystemdService", () => {
       },
       ctx,
     );
+    // NixOS' layout (decision 0025): keys sorted, its own environment first, no [Install] on
+    // a service its timer starts, two blank lines before a timer's [Install].
+    const store = (p: string): string => `/nix/store/...-${p}`;
+    const path = ["coreutils", "findutils", "gnugrep", "gnused", "systemd"];
     expect(service).toBe(
-      "[Unit]\nDescription=Demo server\n\n[Service]\nType=oneshot\nExecStart=/bin/demo\nRestart=no\n",
+      "[Unit]\nDescription=Demo server\n\n[Service]\n" +
+        `Environment="LOCALE_ARCHIVE=${store("glibcLocales")}/lib/locale/locale-archive"\n` +
+        `Environment="PATH=${[...path.map((p) => `${store(p)}/bin`), ...path.map((p) => `${store(p)}/sbin`)].join(":")}"\n` +
+        `Environment="TZDIR=${store("tzdata")}/share/zoneinfo"\n` +
+        "ExecStart=/bin/demo\nRestart=no\nType=oneshot\n",
     );
     expect(timer).toBe(
-      "[Unit]\nDescription=Demo server\n\n[Timer]\nOnCalendar=Sun *-*-* 03:00:00\nPersistent=true\n\n[Install]\nWantedBy=timers.target\n",
+      "[Unit]\nDescription=Demo server\n\n[Timer]\nOnCalendar=Sun *-*-* 03:00:00\nPersistent=true\n\n\n[Install]\nWantedBy=timers.target\n",
     );
+  });
+
+  it("writes a system service's Environment= as NixOS does: Nix' toJSON of the %-doubled value", () => {
+    const values = [...HOSTILE, "tab\there", "é ü", "100%"];
+    const own = Object.fromEntries(values.map((v, i) => [`V${i}`, v]));
+    const { service } = renderSystemdService({ ...base, scope: "system", environment: own }, ctx);
+    const lines = service.split("\n").filter((l) => /^Environment="V\d+=/.test(l));
+    expect(lines).toHaveLength(values.length);
+    // systemd reads each value back as given.
+    const read = Object.fromEntries(
+      lines.map((l) => {
+        const [word] = splitSystemdWords(l.slice("Environment=".length));
+        const assignment = unescapeSpecifiers(word!);
+        return [
+          assignment.slice(0, assignment.indexOf("=")),
+          assignment.slice(assignment.indexOf("=") + 1),
+        ];
+      }),
+    );
+    expect(read).toEqual(own);
+    // And the bytes are those NixOS writes from what nix/nixos.nix hands it.
+    const expr = `builtins.concatStringsSep "\\n" (builtins.attrValues (builtins.mapAttrs (n: v: "Environment=\${builtins.toJSON "\${n}=\${builtins.replaceStrings [ "%" ] [ "%%" ] v}"}") (builtins.fromJSON (builtins.readFile ${JSON.stringify(envFile(own))}))))`;
+    const nix = spawnSync(
+      "nix-instantiate",
+      ["--store", "dummy://", "--eval", "--strict", "--json", "--expr", expr],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(nix.stderr).toBe("");
+    expect(lines).toEqual((JSON.parse(nix.stdout) as string).split("\n"));
   });
 
   it("maps calendars field by field", () => {

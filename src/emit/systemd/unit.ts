@@ -84,14 +84,61 @@ export function renderUnitFile(unit: UnitFile): string {
   return `${blocks.join("\n\n")}\n`;
 }
 
-function renderValue(value: UnitValue, where: string): string {
+/**
+ * Render a unit file as NixOS writes one from `systemd.services`/`systemd.timers`
+ * (nixos/lib/systemd-lib.nix, `commonUnitText`, `serviceToUnit`, `timerToUnit`): keys sorted by
+ * name within a section (the options are attribute sets), `Environment=` lines first and sorted by
+ * variable, `Environment=` written as a JSON string (`builtins.toJSON "NAME=value"`), a blank
+ * line after `[Unit]` and after `[Timer]`, and `[Install]` preceded by a blank line. So a timer
+ * has two blank lines before `[Install]`, and a service without `[Install]` ends on its last key.
+ * Sections are `Unit`, then one of `Service`/`Timer`, then `Install` (its only key `WantedBy`).
+ */
+export function renderNixosUnitFile(unit: UnitFile): string {
+  const section = (name: UnitSection["name"]): UnitEntry[] =>
+    unit.sections.filter((s) => s.name === name).flatMap((s) => s.entries);
+  const lines = (name: UnitSection["name"], entries: UnitEntry[]): string =>
+    entries
+      .map((entry) => {
+        const where = `${unit.name} [${name}] ${entry.key}`;
+        return `${entry.key}=${renderValue(entry.value, where, "nixos")}\n`;
+      })
+      .join("");
+  const sorted = (entries: UnitEntry[]): UnitEntry[] =>
+    [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const envName = (e: UnitEntry): string => (e.value.kind === "environment" ? e.value.name : "");
+
+  let body: string;
+  if (unit.sections.some((s) => s.name === "Timer")) {
+    body = `[Timer]\n${lines("Timer", sorted(section("Timer")))}\n`;
+  } else {
+    const service = section("Service");
+    const env = service
+      .filter((e) => e.key === "Environment")
+      .sort((a, b) => (envName(a) < envName(b) ? -1 : envName(a) > envName(b) ? 1 : 0));
+    const rest = sorted(service.filter((e) => e.key !== "Environment"));
+    body = `[Service]\n${lines("Service", env)}${lines("Service", rest)}`;
+  }
+  const install = section("Install");
+  return (
+    `[Unit]\n${lines("Unit", sorted(section("Unit")))}\n${body}` +
+    (install.length > 0 ? `\n[Install]\n${lines("Install", install)}` : "")
+  );
+}
+
+function renderValue(
+  value: UnitValue,
+  where: string,
+  style: "setup-mac" | "nixos" = "setup-mac",
+): string {
   switch (value.kind) {
     case "text":
       return renderText(value.text, where);
     case "command":
       return renderCommand(value.argv, where);
     case "environment":
-      return renderEnvironment(value.name, value.value, where);
+      return style === "nixos"
+        ? renderNixosEnvironment(value.name, value.value, where)
+        : renderEnvironment(value.name, value.value, where);
     case "units":
       return value.names.map((name) => renderUnitName(name, where)).join(" ");
     default: {
@@ -213,6 +260,16 @@ function renderEnvironment(name: string, value: string, where: string): string {
   }
   const escaped = value.replace(/[\\"%]/g, (c) => (c === "%" ? "%%" : `\\${c}`));
   return `"${name}=${escaped}"`;
+}
+
+/**
+ * NixOS writes `Environment=${builtins.toJSON "NAME=value"}`; the adapter hands it the value with
+ * `%` doubled, so systemd reads back the value as given. For the values `renderEnvironment`
+ * accepts (no control character but tab), JSON.stringify writes the same bytes as Nix' toJSON.
+ */
+function renderNixosEnvironment(name: string, value: string, where: string): string {
+  renderEnvironment(name, value, where);
+  return JSON.stringify(`${name}=${value.replaceAll("%", "%%")}`);
 }
 
 const UNIT_NAME = /^[A-Za-z0-9:_.\\@-]+\.(service|timer|target|socket|mount|path)$/;
