@@ -24,7 +24,7 @@ let
       env = svc.environment or { };
     in
     sm.defaults {
-      Unit = lib.optionalAttrs (svc.description != "") { Description = svc.description; }
+      Unit = lib.optionalAttrs (svc.description != "") { Description = sm.systemdText svc.description; }
         // lib.optionalAttrs (after != [ ]) { After = map (sm.systemdTarget "user") after; }
         // lib.optionalAttrs (lib.elem "network-online" after) { Wants = [ "network-online.target" ]; };
       Service = {
@@ -35,10 +35,10 @@ let
       // lib.optionalAttrs (env != { }) {
         Environment = map (k: sm.systemdEnvironment k env.${k}) (builtins.attrNames env);
       }
-      // lib.optionalAttrs (svc ? workingDirectory) { WorkingDirectory = svc.workingDirectory; }
+      // lib.optionalAttrs (svc ? workingDirectory) { WorkingDirectory = sm.systemdText svc.workingDirectory; }
       // lib.optionalAttrs (svc ? logs) {
-        StandardOutput = "append:${svc.logs}";
-        StandardError = "append:${svc.logs}";
+        StandardOutput = sm.systemdText "append:${svc.logs}";
+        StandardError = sm.systemdText "append:${svc.logs}";
       };
       # A scheduled service is started by its timer. WantedBy must be a list.
       Install = lib.optionalAttrs (!(svc ? schedule)) { WantedBy = [ "default.target" ]; };
@@ -46,7 +46,7 @@ let
 
   timer = e:
     sm.defaults {
-      Unit.Description = e.value.description;
+      Unit.Description = sm.systemdText e.value.description;
       Timer = sm.timerSettings e.value.schedule;
       Install.WantedBy = [ "timers.target" ];
     };

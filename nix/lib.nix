@@ -154,6 +154,11 @@ rec {
     let words = resolveArgv program argv;
     in lib.concatStringsSep " " ([ (systemdExecutable (lib.head words)) ] ++ map systemdWord (lib.tail words));
 
+  # A plain unit value (Description=, User=, WorkingDirectory=, StandardOutput=): NixOS and
+  # home-manager write it as it is, so `%` is doubled for systemd's specifier expansion to give
+  # the value back.
+  systemdText = replaceStrings [ "%" ] [ "%%" ];
+
   # One Environment= assignment, quoted so spaces, quotes and `%` arrive literally.
   systemdEnvironment = name: value:
     "\"${name}=${replaceStrings [ "\\" "\"" "%" ] [ "\\\\" "\\\"" "%%" ] value}\"";

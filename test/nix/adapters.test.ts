@@ -370,7 +370,7 @@ describe.skipIf(!hasNix)("Nix adapters (skipped when nix-instantiate is missing)
           Install: { WantedBy: ["timers.target"] },
         },
         "setup-mac-syncthing-rescan": {
-          Unit: { Description: "Weekly full rescan" },
+          Unit: { Description: "Weekly full rescan of 100%% of the folders" },
           Timer: { OnCalendar: "Sun *-*-* 04:00:00", Persistent: true },
           Install: { WantedBy: ["timers.target"] },
         },

@@ -318,7 +318,7 @@ const syncthing = (home: string): ProgramLock =>
           unit: "setup-mac-syncthing-rescan",
           label: "org.setup-mac.syncthing.rescan",
           scope: "user",
-          description: "Weekly full rescan",
+          description: "Weekly full rescan of 100% of the folders",
           command: [{ bin: "syncthing", pkg: "syncthing" }, "cli", "operations", "rescan-all"],
           restart: "on-failure",
           schedule: { calendar: { weekday: 0, hour: 4, minute: 0 } },

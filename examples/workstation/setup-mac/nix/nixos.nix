@@ -28,7 +28,7 @@ let
       after = svc.after or [ ];
     in
     sm.defaults {
-      description = svc.description;
+      description = sm.systemdText svc.description;
       after = map (sm.systemdTarget svc.scope) after;
       wants = lib.optional (lib.elem "network-online" after) "network-online.target";
       # A scheduled service is started by its timer, not at boot.
@@ -42,19 +42,19 @@ let
         Restart = sm.systemdRestart svc.restart;
       }
       // lib.optionalAttrs (svc ? schedule) { Type = "oneshot"; }
-      // lib.optionalAttrs (svc ? user) { User = svc.user; }
-      // lib.optionalAttrs (svc ? group) { Group = svc.group; }
-      // lib.optionalAttrs (svc ? workingDirectory) { WorkingDirectory = svc.workingDirectory; }
+      // lib.optionalAttrs (svc ? user) { User = sm.systemdText svc.user; }
+      // lib.optionalAttrs (svc ? group) { Group = sm.systemdText svc.group; }
+      // lib.optionalAttrs (svc ? workingDirectory) { WorkingDirectory = sm.systemdText svc.workingDirectory; }
       // lib.optionalAttrs (svc ? logs) {
-        StandardOutput = "append:${svc.logs}";
-        StandardError = "append:${svc.logs}";
+        StandardOutput = sm.systemdText "append:${svc.logs}";
+        StandardError = sm.systemdText "append:${svc.logs}";
       };
     };
 
   # systemd.timers.<unit> / systemd.user.timers.<unit>: same name as the service it starts.
   timer = e:
     sm.defaults {
-      description = e.value.description;
+      description = sm.systemdText e.value.description;
       wantedBy = [ "timers.target" ];
       timerConfig = sm.timerSettings e.value.schedule;
     };
