@@ -5,8 +5,10 @@
 import type { StatsSection } from "../stats/report.js";
 import type { TelemetrySummary } from "./summarize.js";
 
-const ms = (n: number) => (n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`);
-const percent = (rate: number) => `${Math.round(rate * 100)}%`;
+/** A duration as the telemetry tables show it. */
+export const ms = (n: number) => (n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`);
+/** A rate (0 to 1, or a change) as a whole percentage. */
+export const percent = (rate: number) => `${Math.round(rate * 100)}%`;
 
 /** The section, or nothing when no event is recorded (telemetry is off by default). */
 export function usageSection(summary: TelemetrySummary): StatsSection | undefined {

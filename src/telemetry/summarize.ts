@@ -2,6 +2,7 @@
  * What the recorded events say: pure, events in, summary out. `telemetry report` prints it;
  * `stats` can show the same data.
  */
+import { median } from "../stats/outliers.js";
 import type { TelemetryEvent } from "./schema.js";
 
 /** How often one verb ran and how it went. */
@@ -54,13 +55,8 @@ export const MIN_TREND_RUNS = 4;
 /** The verb whose durations make the build trend. */
 export const BUILD_COMMAND = "build";
 
-export function median(values: readonly number[]): number {
-  if (!values.length) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const m = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return Math.round(m * 10) / 10;
-}
+/** The median to a tenth of a millisecond, as the summary shows it. */
+const medianMs = (values: readonly number[]): number => Math.round(median(values) * 10) / 10;
 
 /** Most used verbs, failure rate per verb, and the `build` duration trend of `events`. */
 export function summarizeTelemetry(events: readonly TelemetryEvent[]): TelemetrySummary {
@@ -75,7 +71,7 @@ export function summarizeTelemetry(events: readonly TelemetryEvent[]): Telemetry
         runs: list.length,
         failures,
         failureRate: Math.round((failures / list.length) * 1000) / 1000,
-        medianMs: median(list.map((e) => e.durationMs)),
+        medianMs: medianMs(list.map((e) => e.durationMs)),
       };
     })
     .sort((a, b) => b.runs - a.runs || a.command.localeCompare(b.command));
@@ -92,15 +88,15 @@ export function summarizeTelemetry(events: readonly TelemetryEvent[]): Telemetry
     return {
       day,
       runs: list.length,
-      medianMs: median(list.map((e) => e.durationMs)),
+      medianMs: medianMs(list.map((e) => e.durationMs)),
       modules: modules.length ? Math.max(...modules) : null,
     };
   });
   let trend: BuildTrend | null = null;
   if (ok.length >= MIN_TREND_RUNS) {
     const half = ok.length >> 1;
-    const older = median(ok.slice(0, half).map((e) => e.durationMs));
-    const newer = median(ok.slice(ok.length - half).map((e) => e.durationMs));
+    const older = medianMs(ok.slice(0, half).map((e) => e.durationMs));
+    const newer = medianMs(ok.slice(ok.length - half).map((e) => e.durationMs));
     trend = {
       olderMedianMs: older,
       newerMedianMs: newer,

@@ -13,6 +13,7 @@ import {
 import type { CommandContext } from "../context.js";
 import type { Colors } from "../render.js";
 import { colors, table, toJson } from "../render.js";
+import { ms, percent } from "../../telemetry/section.js";
 
 /** A path as people read it: the home folder as `~`. */
 function tilde(path: string, env: NodeJS.ProcessEnv): string {
@@ -25,9 +26,6 @@ function size(bytes: number): string {
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
-
-const ms = (n: number) => (n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`);
-const percent = (rate: number) => `${Math.round(rate * 100)}%`;
 
 const SOURCE: Record<TelemetryStatus["source"], string> = {
   DO_NOT_TRACK: "DO_NOT_TRACK is set",
