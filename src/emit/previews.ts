@@ -12,6 +12,7 @@ import {
   renderComment,
   renderTmpfilesLine,
 } from "./scripts/shell.js";
+import { maskedStorePath, maskStorePaths, nixAttrOrder } from "./nix-text.js";
 import { renderSystemdService } from "./systemd/service.js";
 
 /** Where a binary reference is used: previews resolve `{ bin, pkg }` differently per level. */
@@ -44,12 +45,9 @@ export class PreviewError extends Error {
  * its store paths the same way (`maskStorePaths`, decision 0025).
  */
 export const storeArgResolver: PreviewArgResolver = (arg) =>
-  `/nix/store/...-${arg.pkg.split(".").at(-1) ?? arg.pkg}/bin/${arg.bin}`;
+  `${maskedStorePath(arg.pkg)}/bin/${arg.bin}`;
 
-/** Store paths as previews show them: `/nix/store/<hash>-` becomes `/nix/store/...-`. */
-export function maskStorePaths(text: string): string {
-  return text.replace(/\/nix\/store\/[0-9a-df-np-sv-z]{32}-/g, "/nix/store/...-");
-}
+export { maskStorePaths };
 
 /**
  * The profile path where the binary appears once its package is installed at that level —
@@ -222,7 +220,7 @@ export function renderSessionVariables(levels: (LevelLock | undefined)[]): strin
   }
   if (chosen.size === 0) return undefined;
   return [...chosen.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => nixAttrOrder(a, b))
     .map(([name, { value }]) => `export ${name}="${value}"`)
     .join("\n");
 }

@@ -3,6 +3,7 @@
  * `.timer` that starts it. The Nix adapter sets the same settings through `systemd.services`;
  * these files are what a reviewer reads in `build --out` and what `systemd-analyze verify` checks.
  */
+import { maskedStorePath, nixAttrOrder } from "../nix-text.js";
 import type { ArgLock, ServiceLock } from "../lock-types.js";
 import {
   command,
@@ -108,7 +109,7 @@ export function renderSystemdService(svc: ServiceLock, ctx: ArgContext): Systemd
   if (svc.user !== undefined) service.push({ key: "User", value: text(svc.user) });
   if (svc.group !== undefined) service.push({ key: "Group", value: text(svc.group) });
   const env = svc.scope === "system" ? nixosEnvironment(svc.environment ?? {}) : svc.environment;
-  for (const [name, value] of Object.entries(env ?? {}).sort(byKey)) {
+  for (const [name, value] of Object.entries(env ?? {}).sort(([a], [b]) => nixAttrOrder(a, b))) {
     service.push({ key: "Environment", value: environment(name, value) });
   }
   if (svc.workingDirectory !== undefined) {
@@ -190,20 +191,16 @@ function timerUnit(svc: ServiceLock, schedule: NonNullable<ServiceLock["schedule
  * list (`Environment=`) is repeated in the list's order (decision 0025).
  */
 export function upstreamOrder(unit: UnitFile): UnitFile {
-  const byName = <T extends { name: string } | { key: string }>(a: T, b: T): number => {
-    const x = "name" in a ? a.name : a.key;
-    const y = "name" in b ? b.name : (b as { key: string }).key;
-    return x < y ? -1 : x > y ? 1 : 0;
-  };
   return {
     name: unit.name,
     sections: [...unit.sections]
-      .sort(byName)
-      .map((section) => ({ name: section.name, entries: [...section.entries].sort(byName) })),
+      .sort((a, b) => nixAttrOrder(a.name, b.name))
+      .map((section) => ({
+        name: section.name,
+        entries: [...section.entries].sort((a, b) => nixAttrOrder(a.key, b.key)),
+      })),
   };
 }
-
-const nixStore = (attr: string): string => `/nix/store/...-${attr}`;
 
 /**
  * The environment a NixOS system service gets: NixOS' `systemd.globalEnvironment` (TZDIR from
@@ -216,12 +213,12 @@ const nixStore = (attr: string): string => `/nix/store/...-${attr}`;
 export function nixosEnvironment(own: Readonly<Record<string, string>>): Record<string, string> {
   const path = ["coreutils", "findutils", "gnugrep", "gnused", "systemd"];
   return {
-    LOCALE_ARCHIVE: `${nixStore("glibcLocales")}/lib/locale/locale-archive`,
-    TZDIR: `${nixStore("tzdata")}/share/zoneinfo`,
+    LOCALE_ARCHIVE: `${maskedStorePath("glibcLocales")}/lib/locale/locale-archive`,
+    TZDIR: `${maskedStorePath("tzdata")}/share/zoneinfo`,
     ...own,
     PATH: [
-      ...path.map((p) => `${nixStore(p)}/bin`),
-      ...path.map((p) => `${nixStore(p)}/sbin`),
+      ...path.map((p) => `${maskedStorePath(p)}/bin`),
+      ...path.map((p) => `${maskedStorePath(p)}/sbin`),
     ].join(":"),
   };
 }
@@ -231,8 +228,4 @@ function absolute(path: string, where: string): string {
     throw new SystemdRenderError(where, `${JSON.stringify(path)} is not an absolute path`);
   }
   return path;
-}
-
-function byKey<T>(a: [string, T], b: [string, T]): number {
-  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }

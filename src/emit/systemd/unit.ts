@@ -13,6 +13,7 @@
  * - `Environment=` assignments are unquoted and unescaped, but `$` means nothing there;
  * - a line break or NUL cannot be held by any value: systemd's parser ends the line there.
  */
+import { nixAttrOrder } from "../nix-text.js";
 
 /** A value as systemd reads it; build one with `text`, `command`, `environment` or `unitNames`. */
 export type UnitValue =
@@ -104,7 +105,7 @@ export function renderNixosUnitFile(unit: UnitFile): string {
       })
       .join("");
   const sorted = (entries: UnitEntry[]): UnitEntry[] =>
-    [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    [...entries].sort((a, b) => nixAttrOrder(a.key, b.key));
   const envName = (e: UnitEntry): string => (e.value.kind === "environment" ? e.value.name : "");
 
   let body: string;
@@ -114,7 +115,7 @@ export function renderNixosUnitFile(unit: UnitFile): string {
     const service = section("Service");
     const env = service
       .filter((e) => e.key === "Environment")
-      .sort((a, b) => (envName(a) < envName(b) ? -1 : envName(a) > envName(b) ? 1 : 0));
+      .sort((a, b) => nixAttrOrder(envName(a), envName(b)));
     const rest = sorted(service.filter((e) => e.key !== "Environment"));
     body = `[Service]\n${lines("Service", env)}${lines("Service", rest)}`;
   }
